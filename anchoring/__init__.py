@@ -1,0 +1,1 @@
+"""Writing batch headers to ledgers (Hyperledger Fabric, EVM) and reading them back."""
