@@ -63,7 +63,9 @@ class AnchorBackend(Protocol):
     def register_ledger(self, ledger_id: str, public_key_b64: str) -> None:
         """Bind ledger_id to the service's Ed25519 key; the same key again is a no-op."""
 
-    def anchor(self, header: dict[str, Any], header_hash: str, signature_b64: str) -> dict[str, Any]:
+    def anchor(
+        self, header: dict[str, Any], header_hash: str, signature_b64: str
+    ) -> dict[str, Any]:
         """Write one header; return its receipt.
 
         The receipt is a JSON object with at least ``backend`` and the fields
