@@ -131,6 +131,9 @@ class CertificatePayload(_Strict):
 class _EventBase(_Strict):
     """Fields every evidence event carries on input; the acting org comes from the API key."""
 
+    #: Optional client-chosen id: lets a bulk request ref its own earlier events, and
+    #: makes a retried POST safe (the same event again is answered, not duplicated).
+    id: EventId | None = None
     enterprise_id: str
     occurred_at: AwareDatetime
     refs: list[EventId] = Field(default_factory=list, max_length=MAX_REFS)

@@ -1,0 +1,123 @@
+"""API keys and registered organizations.
+
+Keys are random 32-byte tokens shown once; only their SHA-256 is stored, so a
+leaked database does not leak usable credentials. A key names a role and the
+org it acts for; the org is what goes into every event it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert, select, update
+
+from .db.models import API_KEYS, ORGS
+from .errors import InvalidInput, NotFound, Unauthorized
+from .signing import InvalidKey, load_verify_key
+
+ROLES = ("platform", "bank", "enterprise", "auditor")
+KEY_PREFIX = "lk_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the role and org of a valid API key."""
+
+    key_id: int
+    role: str
+    org: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class KeyStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, role: str, org: str, label: str | None = None) -> tuple[int, str]:
+        """A new key; returns (id, token). The token is never stored."""
+        if role not in ROLES:
+            raise InvalidInput(f"role must be one of {', '.join(ROLES)}", role=role)
+        if not org or len(org) > 128:
+            raise InvalidInput("org must be 1 to 128 characters")
+        token = KEY_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(API_KEYS).values(
+                key_hash=_hash(token), prefix=token[:10], role=role, org=org, label=label,
+                created_us=_now_us()))
+            key_id = result.inserted_primary_key[0]
+        return int(key_id), token
+
+    def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthorized("missing bearer API key")
+        with self.engine.connect() as conn:
+            row = conn.execute(select(API_KEYS.c.id, API_KEYS.c.role, API_KEYS.c.org,
+                                      API_KEYS.c.revoked_us)
+                               .where(API_KEYS.c.key_hash == _hash(token))).first()
+        if row is None:
+            raise Unauthorized("unknown API key")
+        if row.revoked_us is not None:
+            raise Unauthorized("this API key was revoked")
+        return Principal(row.id, row.role, row.org)
+
+    def list(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(API_KEYS).order_by(API_KEYS.c.id)).all()
+        return [{"id": r.id, "prefix": r.prefix, "role": r.role, "org": r.org, "label": r.label,
+                 "created_us": r.created_us, "revoked": r.revoked_us is not None} for r in rows]
+
+    def revoke(self, key_id: int) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(API_KEYS).where(API_KEYS.c.id == key_id)
+                                .where(API_KEYS.c.revoked_us.is_(None))
+                                .values(revoked_us=_now_us()))
+        if done.rowcount == 0:
+            raise NotFound(f"no live API key with id {key_id}")
+
+
+class OrgStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, name: str, public_key_b64: str | None, require_signatures: bool = False) -> None:
+        """Register an org (or update its key): the key verifies the org's event signatures."""
+        if public_key_b64 is not None:
+            try:
+                load_verify_key(public_key_b64)
+            except InvalidKey as exc:
+                raise InvalidInput(f"public key: {exc}") from None
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(ORGS.c.name).where(ORGS.c.name == name)).first()
+            if exists:
+                conn.execute(update(ORGS).where(ORGS.c.name == name).values(
+                    public_key=public_key_b64, require_signatures=require_signatures))
+            else:
+                conn.execute(insert(ORGS).values(name=name, public_key=public_key_b64,
+                                                 require_signatures=require_signatures,
+                                                 created_us=_now_us()))
+
+    def get(self, name: str) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ORGS).where(ORGS.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"no org {name!r}")
+        return {"name": row.name, "public_key": row.public_key,
+                "require_signatures": row.require_signatures}
+
+    def list(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ORGS).order_by(ORGS.c.name)).all()
+        return [{"name": r.name, "public_key": r.public_key,
+                 "require_signatures": r.require_signatures} for r in rows]
+
+

@@ -1,0 +1,69 @@
+"""The FastAPI application and its lifespan (batcher and anchor worker threads)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import ORJSONResponse
+
+from .. import __version__
+from ..batcher import BatcherThread
+from ..context import LedgerContext
+from ..metrics import REQUEST_SECONDS, REQUESTS
+from . import errors
+from .limits import BodyLimitMiddleware
+from .routes import batches, events, system, verify
+
+
+def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
+    """Build the app around a ledger context.
+
+    With ``background`` the batcher (and the anchor worker, when ledgers are
+    configured) run as threads for the app's lifetime: `ledger serve` is one
+    process that takes intake, seals and anchors.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threads = []
+        if background and ctx.settings.batcher_enabled:
+            batcher = BatcherThread(ctx.sealer)
+            batcher.start()
+            threads.append(batcher)
+        worker = ctx.extras.get("anchor_worker")
+        if background and worker is not None:
+            worker.start()
+            threads.append(worker)
+        try:
+            yield
+        finally:
+            for thread in threads:
+                thread.stop()
+            for thread in threads:
+                thread.join(timeout=10)
+
+    app = FastAPI(title="Credit evidence ledger", version=__version__, lifespan=lifespan,
+                  default_response_class=ORJSONResponse,
+                  description="Typed credit evidence events committed into signed Merkle "
+                              "batches anchored on Hyperledger Fabric; proofs, provenance "
+                              "and credit certificates.")
+    app.state.ctx = ctx
+    errors.install(app)
+    for router in (events.router, batches.router, verify.router, system.router):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        REQUEST_SECONDS.labels(request.method, path).observe(time.perf_counter() - start)
+        return response
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
+    return app

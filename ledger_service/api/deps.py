@@ -1,0 +1,30 @@
+"""Request dependencies: the ledger context, the caller, the raw body."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..access import Principal
+from ..context import LedgerContext
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer lk_...`")
+
+
+def get_ctx(request: Request) -> LedgerContext:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[LedgerContext, Depends(get_ctx)]
+
+
+def get_principal(request: Request,
+                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                  ) -> Principal:
+    ctx: LedgerContext = request.app.state.ctx
+    return ctx.keys.authenticate(creds.credentials if creds else None)
+
+
+Caller = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,27 @@
+"""Batch headers with signatures and anchor receipts: /v1/batches. Public to any key holder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import ORJSONResponse
+
+from ..deps import Caller, Ctx
+
+router = APIRouter(prefix="/v1/batches", tags=["batches"])
+
+
+@router.get("", summary="Batch headers, oldest first, paged by seq")
+def list_batches(ctx: Ctx, _: Caller,
+                 after: Annotated[int | None, Query(ge=-1, le=2**62)] = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ORJSONResponse:
+    items = ctx.reader.batches(after, limit)
+    return ORJSONResponse({"batches": items,
+                           "next_after": items[-1]["seq"] if len(items) == limit else None})
+
+
+@router.get("/{seq}", summary="One batch header")
+def get_batch(seq: Annotated[int, Path(ge=0, le=2**62)], ctx: Ctx,
+              _: Caller) -> ORJSONResponse:
+    return ORJSONResponse(ctx.reader.batch(seq))

@@ -1,0 +1,108 @@
+"""Evidence intake and read-back: /v1/events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import ORJSONResponse
+from pydantic import ValidationError
+
+from ...errors import InvalidInput, TooLarge
+from ...events import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
+from ...metrics import EVENTS_RECORDED
+from ...policy import check_may_record, require_role
+from ..deps import Caller, Ctx
+from ..errors import pydantic_details
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+_EVENT_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")}}}}
+_BULK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": BULK_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")}}}}
+READ_ROLES = ("platform", "auditor", "bank", "enterprise")
+
+
+def _parse(adapter: Any, body: bytes, ctx: Any) -> Any:
+    """Validate raw JSON bytes in strict mode; malformed JSON is a 400, bad shape a 422."""
+    if not body:
+        raise InvalidInput("request body is empty; send a JSON object")
+    try:
+        return adapter.validate_json(body, context={"uscc_allowlist": ctx.settings.allowlist})
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            err = InvalidInput("request body is not valid JSON", **pydantic_details(errors))
+            err.code, err.status = "invalid_json", 400
+            raise err from None
+        raise InvalidInput("the event does not match its schema",
+                           **pydantic_details(list(errors))) from None
+
+
+def _raw(body: bytes) -> Any:
+    return orjson.loads(body)
+
+
+@router.post("", status_code=201, openapi_extra=_EVENT_SCHEMA,
+             summary="Record one evidence event")
+async def post_event(request: Request, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+    body = await request.body()
+    event = _parse(EVENT_ADAPTER, body, ctx)
+    check_may_record(caller, 0, event)
+
+    def work() -> Any:
+        if event.signature:
+            ctx.recorder.verify_signatures(caller.org, [event], [_raw(body)], None, None)
+        else:
+            ctx.recorder.verify_signatures(caller.org, [event], [], None, None)
+        return ctx.recorder.record(caller.org, [event])[0]
+
+    result = await run_in_threadpool(work)
+    if not result.duplicate:
+        EVENTS_RECORDED.labels(event.type).inc()
+    return ORJSONResponse({"id": result.id, "leaf_hash": result.leaf_hash,
+                           "status": result.status},
+                          status_code=200 if result.duplicate else 201)
+
+
+@router.post("/bulk", status_code=201, openapi_extra=_BULK_SCHEMA,
+             summary="Record up to 10,000 events, all or nothing")
+async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+    body = await request.body()
+    bulk: BulkIn = _parse(BULK_ADAPTER, body, ctx)
+    limit = ctx.settings.max_bulk_events
+    if len(bulk.events) > limit:
+        raise TooLarge(f"a bulk request holds at most {limit} events, got {len(bulk.events)}",
+                       limit=limit, count=len(bulk.events))
+    for index, event in enumerate(bulk.events):
+        check_may_record(caller, index, event)
+
+    def work() -> Any:
+        signed = bulk.signature is not None or any(e.signature for e in bulk.events)
+        raw = _raw(body) if signed else None
+        ctx.recorder.verify_signatures(caller.org, bulk.events,
+                                       raw["events"] if raw else [], bulk.signature, raw)
+        return ctx.recorder.record(caller.org, bulk.events)
+
+    results = await run_in_threadpool(work)
+    for event, result in zip(bulk.events, results, strict=True):
+        if not result.duplicate:
+            EVENTS_RECORDED.labels(event.type).inc()
+    return ORJSONResponse({"count": len(results),
+                           "events": [{"id": r.id, "leaf_hash": r.leaf_hash, "status": r.status}
+                                      for r in results]}, status_code=201)
+
+
+@router.get("/{event_id}", summary="An event, its status and batch")
+def get_event(event_id: str, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+    require_role(caller, "platform", "auditor")
+    return ORJSONResponse(ctx.reader.event(event_id))
+
+
+@router.get("/{event_id}/proof", summary="The event's v1 proof bundle")
+def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+    require_role(caller, "platform", "auditor")
+    return ORJSONResponse(ctx.reader.proof(event_id))

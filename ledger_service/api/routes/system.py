@@ -1,0 +1,75 @@
+"""Keys, liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from fastapi import APIRouter, Response
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+
+from ...db.models import ANCHORS, BATCHES, EVENTS
+from ...metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
+from ..deps import Ctx
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/v1/keys", summary="The service's Ed25519 verification keys")
+def keys(ctx: Ctx) -> ORJSONResponse:
+    return ORJSONResponse({"keys": [{"key_id": ctx.key.key_id, "algorithm": "Ed25519",
+                                     "public_key": ctx.key.public_key_b64,
+                                     "ledger_id": ctx.settings.ledger_id, "current": True}]})
+
+
+@router.get("/healthz", summary="Liveness")
+def healthz() -> ORJSONResponse:
+    return ORJSONResponse({"status": "ok"})
+
+
+def anchor_lag(ctx: Ctx) -> dict[str, dict[str, float | int]]:
+    """Per backend: sealed batches without a receipt, and the age of the oldest."""
+    lag: dict[str, dict[str, float | int]] = {}
+    with ctx.engine.connect() as conn:
+        for backend in ctx.backends:
+            anchored = select(ANCHORS.c.batch_seq).where(ANCHORS.c.backend == backend.name)
+            row = conn.execute(select(func.count(), func.min(BATCHES.c.sealed_us))
+                               .where(BATCHES.c.seq.not_in(anchored))).one()
+            count, oldest = row
+            age = max(0.0, time.time() - oldest / 1e6) if oldest else 0.0
+            ANCHOR_LAG_BATCHES.labels(backend.name).set(count)
+            ANCHOR_LAG_SECONDS.labels(backend.name).set(age)
+            lag[backend.name] = {"batches": int(count), "oldest_seconds": round(age, 3)}
+    return lag
+
+
+@router.get("/readyz", summary="Readiness: database reachable, anchoring lag")
+def readyz(ctx: Ctx) -> ORJSONResponse:
+    checks: dict[str, object] = {}
+    ready = True
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            pending = conn.execute(select(func.count()).select_from(EVENTS)
+                                   .where(EVENTS.c.batch_seq.is_(None))).scalar_one()
+        checks["database"] = {"ok": True, "pending_events": int(pending)}
+    except Exception as exc:
+        ready = False
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    if ready and ctx.backends:
+        lag = anchor_lag(ctx)
+        worker = ctx.extras.get("anchor_worker")
+        for name, info in lag.items():
+            state = worker.state.get(name, {}) if worker else {}
+            checks[f"anchor.{name}"] = {**info, **state}
+    return ORJSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+def metrics(ctx: Ctx) -> Response:
+    if ctx.backends:
+        with contextlib.suppress(Exception):  # metrics must render even if the DB is down
+            anchor_lag(ctx)
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

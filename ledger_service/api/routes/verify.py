@@ -1,0 +1,98 @@
+"""Verification as a service, for callers without the CLI: /v1/verify/event.
+
+It runs the same checker as `ledger verify`, pinned to this service's keys and
+reading anchors back from the ledgers the service is configured with. No API
+key is needed: anyone holding a bundle may ask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import ORJSONResponse
+
+from ...bundle import BundleFormatError, Check, Verdict, verify_bundle
+from ...canonical import CanonicalizationError, canonicalize
+from ...commitment import commitment_of
+from ...errors import InvalidInput, NotFound
+from ..deps import Ctx
+
+router = APIRouter(prefix="/v1/verify", tags=["verify"])
+
+_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [
+        {"type": "object", "title": "ProofBundle", "required": ["version", "commitment"],
+         "properties": {"version": {"type": "integer", "const": 1}}},
+        {"type": "object", "title": "EventWithSalt", "required": ["event", "salt"],
+         "properties": {"event": {"type": "object"}, "salt": {"type": "string"}}},
+    ]}}}}}
+
+
+def pinned_keys(ctx: Any) -> dict[str, str]:
+    return {ctx.key.key_id: ctx.key.public_key_b64}
+
+
+def ledger_reader(ctx: Any) -> Any:
+    """Reads a header back from the configured backend that wrote the receipt."""
+    by_name = {b.name: b for b in ctx.backends}
+    if not by_name:
+        return None
+
+    def read(receipt: dict[str, Any], header: dict[str, Any]) -> Any:
+        backend = by_name.get(receipt.get("backend"))
+        if backend is None:
+            return None
+        return backend.read_header(header["ledger_id"], header["seq"])
+    return read
+
+
+def _event_with_salt(ctx: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    """An event and its salt: find the stored commitment and verify that event's proof."""
+    event, salt_hex = doc.get("event"), doc.get("salt")
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) \
+            or not isinstance(salt_hex, str):
+        raise InvalidInput("send a proof bundle, or {\"event\": {...}, \"salt\": \"<hex>\"}")
+    try:
+        commitment = commitment_of(bytes.fromhex(salt_hex), canonicalize(event))
+    except (ValueError, CanonicalizationError) as exc:
+        raise InvalidInput(f"cannot recompute the commitment: {exc}") from None
+    try:
+        bundle = ctx.reader.proof(event["id"])
+    except NotFound:
+        verdict = Verdict(False, [Check("recorded", False,
+                                        f"no sealed event {event['id']} in this ledger")])
+        return verdict.as_dict()
+    matches = bundle["commitment"] == commitment.hex()
+    verdict = verify_bundle(bundle, pinned_keys=pinned_keys(ctx), reader=ledger_reader(ctx))
+    verdict.checks.insert(0, Check("commitment", matches,
+                                   "the event and salt hash to the recorded commitment" if matches
+                                   else "the event and salt do not match what was recorded"))
+    verdict.valid = verdict.valid and matches
+    return verdict.as_dict()
+
+
+@router.post("/event", openapi_extra=_BODY, summary="Check a proof bundle, or an event and salt")
+async def verify_event(request: Request, ctx: Ctx) -> ORJSONResponse:
+    body = await request.body()
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        err = InvalidInput("request body is not valid JSON")
+        err.code, err.status = "invalid_json", 400
+        raise err from None
+    if not isinstance(doc, dict):
+        raise InvalidInput("send a JSON object")
+
+    def work() -> dict[str, Any]:
+        if "version" not in doc:
+            return _event_with_salt(ctx, doc)
+        try:
+            verdict = verify_bundle(doc, pinned_keys=pinned_keys(ctx), reader=ledger_reader(ctx))
+        except BundleFormatError as exc:
+            raise InvalidInput(f"not a v1 proof bundle: {exc}") from None
+        return verdict.as_dict()
+
+    return ORJSONResponse(await run_in_threadpool(work))

@@ -1,0 +1,193 @@
+"""Sealing pending events into signed, hash-chained Merkle batches.
+
+A seal is one transaction: read the pending events, build the tree, sign the
+header, insert the batch and claim the events with ``WHERE batch_seq IS NULL``.
+If anything else sealed meanwhile (a second process that also believed it led),
+the batch's primary key or the claimed row count says so and the transaction
+rolls back, so an event lands in exactly one batch, ever.
+
+On PostgreSQL one process leads, holding a session advisory lock; the others
+wait and take over when its connection dies (DESIGN.md, Scale).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from . import merkle
+from .config import Settings
+from .db.models import BATCHES, EVENTS
+from .headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
+from .metrics import BATCHER_LEADER, BATCHES_SEALED, EVENTS_SEALED, PENDING_EVENTS
+from .signing import ServiceKey
+from .timefmt import to_text
+
+log = logging.getLogger(__name__)
+
+#: Arbitrary constant naming the sealing lock among PostgreSQL advisory locks.
+ADVISORY_LOCK_KEY = 0x4C45444745520001
+
+
+class SealConflict(Exception):
+    """Another sealer claimed these events or this sequence first; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    seq: int
+    size: int
+    header_hash: str
+
+
+class Sealer:
+    """Seals batches; safe to call from several threads or processes."""
+
+    def __init__(self, engine: Engine, key: ServiceKey, settings: Settings) -> None:
+        self.engine = engine
+        self.key = key
+        self.settings = settings
+
+    def due(self) -> bool:
+        """Is a batch due: enough pending events, or the oldest waited long enough?"""
+        limit = self.settings.batch_max_events
+        with self.engine.connect() as conn:
+            oldest = conn.execute(select(EVENTS.c.recorded_us).where(EVENTS.c.batch_seq.is_(None))
+                                  .order_by(EVENTS.c.pos).limit(1)).scalar()
+            if oldest is None:
+                PENDING_EVENTS.set(0)
+                return False
+            sub = select(EVENTS.c.pos).where(EVENTS.c.batch_seq.is_(None)).limit(limit).subquery()
+            count = conn.execute(select(func.count()).select_from(sub)).scalar_one()
+        PENDING_EVENTS.set(count)
+        age = time.time() - oldest / 1_000_000
+        return count >= limit or age >= self.settings.batch_max_seconds
+
+    def seal_once(self) -> Sealed | None:
+        """Seal up to batch_max_events pending events now; None when nothing is pending."""
+        try:
+            with self.engine.begin() as conn:
+                return self._seal(conn)
+        except IntegrityError as exc:
+            raise SealConflict(f"another sealer won: {exc.orig}") from None
+
+    def _seal(self, conn: Connection) -> Sealed | None:
+        rows = conn.execute(
+            select(EVENTS.c.pos, EVENTS.c.id, EVENTS.c.leaf_hash)
+            .where(EVENTS.c.batch_seq.is_(None)).order_by(EVENTS.c.pos)
+            .limit(self.settings.batch_max_events)).all()
+        if not rows:
+            return None
+        last = conn.execute(select(BATCHES.c.seq, BATCHES.c.header_hash)
+                            .order_by(BATCHES.c.seq.desc()).limit(1)).first()
+        seq = 0 if last is None else last.seq + 1
+        prev = GENESIS_PREV_HASH if last is None else last.header_hash
+        root = merkle.root([r.leaf_hash for r in rows]).hex()
+        now_us = time.time_ns() // 1000
+        header = make_header(ledger_id=self.settings.ledger_id, seq=seq, prev_header_hash=prev,
+                             merkle_root=root, size=len(rows), first_event=rows[0].id,
+                             last_event=rows[-1].id,
+                             sealed_at=to_text(datetime.fromtimestamp(now_us / 1e6, UTC)))
+        hh = header_hash(header)
+        conn.execute(insert(BATCHES).values(
+            seq=seq, header=header_bytes(header).decode(), header_hash=hh,
+            signature=self.key.sign(header_bytes(header)), key_id=self.key.key_id,
+            merkle_root=root, size=len(rows), sealed_us=now_us))
+        claimed = conn.execute(
+            update(EVENTS).where(EVENTS.c.pos == bindparam("p")).where(EVENTS.c.batch_seq.is_(None))
+            .values(batch_seq=seq, leaf_index=bindparam("i")),
+            [{"p": r.pos, "i": i} for i, r in enumerate(rows)])
+        if claimed.rowcount != len(rows):
+            raise IntegrityError("claim", {}, Exception(
+                f"claimed {claimed.rowcount} of {len(rows)} events"))
+        BATCHES_SEALED.inc()
+        EVENTS_SEALED.inc(len(rows))
+        return Sealed(seq, len(rows), hh)
+
+    def seal_all(self) -> list[Sealed]:
+        """Seal until nothing is pending (used by the demo, tests and shutdown)."""
+        sealed = []
+        while (batch := self.seal_once()) is not None:
+            sealed.append(batch)
+        return sealed
+
+
+class LeaderLock:
+    """PostgreSQL session advisory lock; on SQLite every process may seal (conflicts roll back)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    @property
+    def needed(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def hold(self) -> bool:
+        """True while this process leads; tries to (re)acquire when it does not."""
+        if not self.needed:
+            return True
+        try:
+            if self._conn is not None:
+                self._conn.execute(text("SELECT 1"))
+                return True
+            conn = self.engine.connect()
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                               {"k": ADVISORY_LOCK_KEY}).scalar()
+            conn.commit()
+            if got:
+                self._conn = conn
+                log.info("batcher: acquired the sealing lock; this process seals")
+                return True
+            conn.close()
+            return False
+        except OperationalError:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                self._conn.invalidate()
+            self._conn = None
+
+
+class BatcherThread(threading.Thread):
+    """Background loop inside `ledger serve`: seal whenever a batch is due."""
+
+    def __init__(self, sealer: Sealer, poll_seconds: float = 0.05) -> None:
+        super().__init__(name="batcher", daemon=True)
+        self.sealer = sealer
+        self.poll = poll_seconds
+        self.lock = LeaderLock(sealer.engine)
+        self.stopping = threading.Event()
+        self.wakeup = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            leader = self.lock.hold()
+            BATCHER_LEADER.set(1 if leader else 0)
+            try:
+                if leader and self.sealer.due():
+                    self.sealer.seal_once()
+                    continue  # more may be due right away
+            except SealConflict as exc:
+                log.warning("batcher: %s", exc)
+            except Exception:
+                log.exception("batcher: seal failed; retrying")
+                time.sleep(1)
+            self.wakeup.wait(self.poll if leader else 1.0)
+            self.wakeup.clear()
+        self.lock.release()
+        BATCHER_LEADER.set(0)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wakeup.set()

@@ -1,0 +1,66 @@
+"""Settings, read from LEDGER_* environment variables (and DATABASE_URL).
+
+One place for every knob, so the README's configuration table and the code
+cannot drift apart: the table is generated from these field descriptions by
+`ledger config`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), description="Where the SQLite file and the "
+                           "service key live")
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "LEDGER_DATABASE_URL"),
+        description="SQLAlchemy URL; unset means a SQLite file in the data dir. "
+                    "postgresql://... selects PostgreSQL (psycopg 3)")
+    ledger_id: str = Field("credit-evidence", description="Name of this ledger, in every header")
+    signing_key: str | None = Field(None, description="Base64 Ed25519 seed; unset means "
+                                    "generate one into the data dir on first run (mode 0600)")
+    batch_max_events: int = Field(1024, ge=1, le=1_000_000,
+                                  description="Seal a batch once this many events are pending")
+    batch_max_seconds: float = Field(2.0, gt=0, description="...or once the oldest pending "
+                                     "event has waited this long")
+    batcher_enabled: bool = Field(True, description="Run the batcher inside `ledger serve`")
+    uscc_allowlist: str = Field("", description="Comma-separated legacy unified social credit "
+                                "codes accepted despite a failing check character")
+    max_body_bytes: int = Field(16 * 1024 * 1024, description="Largest request body accepted")
+    max_bulk_events: int = Field(10_000, description="Most events in one bulk request")
+    sqlite_synchronous: str = Field("FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$",
+                                    description="SQLite synchronous pragma (FULL: durable "
+                                    "across power loss)")
+    fabric_profile: Path | None = Field(None, description="Fabric connection profile; set to "
+                                        "anchor every batch header on Fabric")
+    evm_rpc_url: str | None = Field(None, description="EVM JSON-RPC node for the second anchor "
+                                    "and certificate tokens")
+    evm_enabled: bool = Field(False, description="Anchor on EVM too (the embedded eth-tester "
+                              "chain when no RPC URL is set)")
+    anchor_retry_max_seconds: float = Field(30.0, gt=0, description="Longest backoff between "
+                                            "anchor retries")
+
+    @cached_property
+    def allowlist(self) -> frozenset[str]:
+        return frozenset(c.strip() for c in self.uscc_allowlist.split(",") if c.strip())
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgresql://", "postgres://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix):]
+            return url
+        return f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")

@@ -1,0 +1,59 @@
+"""Everything a running ledger needs, built once from Settings.
+
+The API, the CLI and the demo all construct a LedgerContext; nothing reads
+global state, so tests run several ledgers side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from anchoring.backend import AnchorBackend
+
+from .access import KeyStore, OrgStore
+from .batcher import Sealer
+from .config import Settings
+from .db.engine import make_engine, migrate
+from .intake import Recorder
+from .proofs import Reader
+from .signing import ServiceKey, load_or_create
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LedgerContext:
+    settings: Settings
+    engine: Engine
+    key: ServiceKey
+    recorder: Recorder
+    reader: Reader
+    sealer: Sealer
+    keys: KeyStore
+    orgs: OrgStore
+    backends: list[AnchorBackend] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, run_migrations: bool = True
+             ) -> LedgerContext:
+        settings = settings or Settings()
+        engine = make_engine(settings)
+        if run_migrations:
+            migrate(engine)
+        key = load_or_create(settings.data_dir, settings.signing_key)
+        return cls(settings=settings, engine=engine, key=key, recorder=Recorder(engine),
+                   reader=Reader(engine, key), sealer=Sealer(engine, key, settings),
+                   keys=KeyStore(engine), orgs=OrgStore(engine))
+
+    def close(self) -> None:
+        for backend in self.backends:
+            try:
+                backend.close()
+            except Exception:
+                log.exception("closing %s backend", backend.name)
+        self.engine.dispose()

@@ -1,0 +1,211 @@
+"""Recording evidence events: ref rules, org signatures, commitments, one transaction.
+
+Everything is checked before anything is written, and all rows of a request
+go in with one INSERT in one transaction: a bulk request with one bad event
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, insert, select
+
+from .canonical import canonicalize
+from .commitment import commitment_of, leaf_of, new_salt
+from .db.models import EVENTS, ORGS
+from .errors import BadSignature, DuplicateEvent, RefRuleViolation, UnknownRef
+from .events import payload_json
+from .signing import InvalidKey, InvalidSignature, verify
+from .timefmt import to_text
+
+LOAN_STEPS_AFTER_APPROVAL = ("loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed")
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """What the ref rules need to know about an earlier event."""
+
+    id: str
+    type: str
+    enterprise_id: str
+    loan_id: str | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    id: str
+    leaf_hash: str
+    status: str = "pending"
+    duplicate: bool = False
+
+
+def new_event_id() -> str:
+    """'evt_' + 32 hex: 48-bit millisecond time then 80 random bits (UUIDv7-like).
+
+    Time-ordered ids keep the primary-key index append-mostly on PostgreSQL.
+    """
+    return "evt_" + (time.time_ns() // 1_000_000).to_bytes(6, "big").hex() + os.urandom(10).hex()
+
+
+def _us(moment: Any) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def check_ref_rules(index: int, event: Any, refs: dict[str, RefInfo]) -> None:
+    """The per-type rules of DESIGN.md: which earlier events a step must rely on."""
+    etype = event.type
+    mine = [refs[r] for r in event.refs]
+    same = [r for r in mine if r.enterprise_id == event.enterprise_id]
+
+    def need(kind: str, what: str, loan_id: str | None = None) -> None:
+        if not any(r.type == kind and (loan_id is None or r.loan_id == loan_id) for r in same):
+            raise RefRuleViolation(f"a {etype} must ref {what}", index=index,
+                                   event_type=etype, required=kind)
+
+    payload = event.payload
+    if etype == "consent.revoked":
+        target = refs.get(payload.consent_id)
+        if payload.consent_id not in event.refs or target is None:
+            raise RefRuleViolation("a consent.revoked must ref the consent it revokes "
+                                   "(payload.consent_id)", index=index, event_type=etype)
+        if target.type != "consent.granted" or target.enterprise_id != event.enterprise_id:
+            raise RefRuleViolation("consent_id must name a consent.granted of the same "
+                                   "enterprise", index=index, event_type=etype)
+    elif etype == "loan.approved":
+        need("score.computed", "a score.computed of the same enterprise")
+        need("consent.granted", "a consent.granted of the same enterprise")
+    elif etype == "loan.rejected":
+        need("loan.applied", "the loan.applied with the same loan_id", payload.loan_id)
+    elif etype in LOAN_STEPS_AFTER_APPROVAL:
+        need("loan.approved", "the loan.approved with the same loan_id", payload.loan_id)
+    elif etype in ("certificate.issued", "certificate.revoked"):
+        need("score.computed", "the score.computed it states")
+
+
+class Recorder:
+    """Validated events in, committed rows out."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def lookup(self, ids: Iterable[str]) -> dict[str, RefInfo]:
+        """RefInfo for the stored events among ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, RefInfo] = {}
+        cols = (EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id, EVENTS.c.loan_id)
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[i:i + _LOOKUP_CHUNK]
+                for row in conn.execute(select(*cols).where(EVENTS.c.id.in_(chunk))):
+                    found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
+        return found
+
+    def org_key(self, org: str) -> tuple[str | None, bool]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
+                               .where(ORGS.c.name == org)).first()
+        return (row.public_key, bool(row.require_signatures)) if row else (None, False)
+
+    def verify_signatures(self, org: str, events: Sequence[Any], raw: Sequence[dict[str, Any]],
+                          bulk_signature: str | None, raw_bulk: dict[str, Any] | None) -> None:
+        """Org signatures: over JCS of each event as submitted (minus "signature"),
+        or one over JCS({"events": [...]}) for a whole bulk request."""
+        signed = bulk_signature is not None or any(e.signature for e in events)
+        public_key, required = self.org_key(org)
+        if not signed:
+            if required:
+                raise BadSignature(f"org {org!r} must sign its submissions")
+            return
+        if public_key is None:
+            raise BadSignature(f"org {org!r} has no registered public key to verify against")
+        try:
+            if bulk_signature is not None:
+                assert raw_bulk is not None
+                message = canonicalize({k: v for k, v in raw_bulk.items() if k != "signature"})
+                verify(public_key, message, bulk_signature)
+                return
+            for index, (event, doc) in enumerate(zip(events, raw, strict=True)):
+                if not event.signature:
+                    if required:
+                        raise BadSignature("unsigned event in a signed submission", index=index)
+                    continue
+                message = canonicalize({k: v for k, v in doc.items() if k != "signature"})
+                try:
+                    verify(public_key, message, event.signature)
+                except (InvalidKey, InvalidSignature) as exc:
+                    raise BadSignature(f"event {index}: {exc}", index=index) from None
+        except (InvalidKey, InvalidSignature) as exc:
+            raise BadSignature(str(exc)) from None
+
+    def record(self, org: str, events: Sequence[Any]) -> list[Recorded]:
+        """Commit and store events atomically; return ids and leaf hashes in order."""
+        recorded_us = time.time_ns() // 1000
+        recorded_at = to_text(datetime.fromtimestamp(recorded_us / 1_000_000, UTC))
+        ids = [e.id or new_event_id() for e in events]
+        given = [e.id for e in events if e.id]
+        if len(set(ids)) != len(ids):
+            raise DuplicateEvent("the request names one event id twice")
+        existing_ids = set(self.lookup(given)) if given else set()
+        local: dict[str, RefInfo] = {}
+        ref_ids = {r for e in events for r in e.refs}
+        refs = self.lookup(ref_ids - set(ids)) if ref_ids else {}
+        rows: list[dict[str, Any]] = []
+        results: list[Recorded] = []
+        for index, (event, event_id) in enumerate(zip(events, ids, strict=True)):
+            if event_id in existing_ids:
+                results.append(self._existing(org, event, event_id, index))
+                continue
+            for r in event.refs:
+                if r not in refs and r not in local:
+                    raise UnknownRef(f"event {index} refs {r}, which is not recorded "
+                                     "(or comes later in this request)", index=index, ref=r)
+            if event.refs:
+                check_ref_rules(index, event, refs | local if local else refs)
+            loan_id = getattr(event.payload, "loan_id", None)
+            local[event_id] = RefInfo(event_id, event.type, event.enterprise_id, loan_id)
+            doc = {"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
+                   "org": org, "occurred_at": to_text(event.occurred_at),
+                   "recorded_at": recorded_at, "refs": list(event.refs),
+                   "payload": payload_json(event)}
+            body = canonicalize(doc)
+            salt = new_salt()
+            commitment = commitment_of(salt, body)
+            leaf = leaf_of(commitment)
+            rows.append({"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
+                         "org": org, "loan_id": loan_id, "occurred_us": _us(event.occurred_at),
+                         "recorded_us": recorded_us,
+                         "refs": orjson.dumps(list(event.refs)).decode(), "body": body,
+                         "salt": salt, "commitment": commitment, "leaf_hash": leaf,
+                         "org_signature": event.signature})
+            results.append(Recorded(event_id, leaf.hex()))
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(EVENTS), rows)
+        return results
+
+    def _existing(self, org: str, event: Any, event_id: str, index: int) -> Recorded:
+        """A retried submission of a stored event is answered; a different one is refused."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVENTS.c.body, EVENTS.c.org, EVENTS.c.leaf_hash,
+                                      EVENTS.c.batch_seq).where(EVENTS.c.id == event_id)).one()
+        same = False
+        if row.body is not None and row.org == org:
+            stored = orjson.loads(row.body)
+            same = (stored["type"] == event.type
+                    and stored["enterprise_id"] == event.enterprise_id
+                    and stored["occurred_at"] == to_text(event.occurred_at)
+                    and stored["refs"] == list(event.refs)
+                    and stored["payload"] == payload_json(event))
+        if not same:
+            raise DuplicateEvent(f"event id {event_id} is already recorded with other content",
+                                 index=index, id=event_id)
+        status = "pending" if row.batch_seq is None else "sealed"
+        return Recorded(event_id, row.leaf_hash.hex(), status, duplicate=True)

@@ -1,0 +1,45 @@
+"""Who may record which evidence (DESIGN.md roles; issue: consent-gated access).
+
+Write rules are judged on intake, before anything is committed: an event in
+the ledger is evidence that its org asserted it, so the org must be entitled
+to assert it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .access import Principal
+from .errors import Forbidden
+
+WRITERS: dict[str, frozenset[str]] = {
+    "score.computed": frozenset({"platform"}),
+    "certificate.issued": frozenset({"platform"}),
+    "certificate.revoked": frozenset({"platform"}),
+    "consent.granted": frozenset({"enterprise"}),
+    "consent.revoked": frozenset({"enterprise"}),
+    "loan.applied": frozenset({"bank", "enterprise"}),
+    "loan.approved": frozenset({"bank"}),
+    "loan.rejected": frozenset({"bank"}),
+    "loan.disbursed": frozenset({"bank"}),
+    "loan.repaid": frozenset({"bank"}),
+    "loan.overdue": frozenset({"bank"}),
+    "loan.closed": frozenset({"bank"}),
+}
+
+
+def check_may_record(principal: Principal, index: int, event: Any) -> None:
+    """Raise Forbidden (with a reason code) unless the caller may record this event."""
+    allowed = WRITERS[event.type]
+    if principal.role not in allowed:
+        raise Forbidden(f"role {principal.role!r} may not record {event.type} events",
+                        reason="role_may_not_record", index=index, event_type=event.type)
+    if principal.role == "enterprise" and event.enterprise_id != principal.org:
+        raise Forbidden("an enterprise records events about itself only",
+                        reason="not_own_enterprise", index=index)
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise Forbidden(f"this needs one of the roles {', '.join(roles)}",
+                        reason="role_not_allowed", role=principal.role)

@@ -1,0 +1,148 @@
+"""Reading back: events with their status, batches with receipts, and proof bundles.
+
+Sealed batches never change, so their trees are cached (bounded LRU); a proof
+is then one indexed row read plus a few dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select
+
+from . import merkle
+from .bundle import build_bundle
+from .db.models import ANCHORS, BATCHES, EVENTS
+from .errors import NotFound
+from .signing import ServiceKey
+
+TREE_CACHE_SIZE = 256
+
+
+def event_status(batch_seq: int | None, anchored: bool) -> str:
+    if batch_seq is None:
+        return "pending"
+    return "anchored" if anchored else "sealed"
+
+
+class TreeCache:
+    """seq -> tree levels, least recently used evicted."""
+
+    def __init__(self, capacity: int = TREE_CACHE_SIZE) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[int, list[list[bytes]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, seq: int, load: Any) -> list[list[bytes]]:
+        with self._lock:
+            if seq in self._items:
+                self._items.move_to_end(seq)
+                return self._items[seq]
+        levels = merkle.build_levels(load())
+        with self._lock:
+            self._items[seq] = levels
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return levels
+
+
+class Reader:
+    """Queries the API and CLI answer from."""
+
+    def __init__(self, engine: Engine, key: ServiceKey) -> None:
+        self.engine = engine
+        self.key = key
+        self.trees = TreeCache()
+
+    def anchors_of(self, seqs: list[int]) -> dict[int, list[dict[str, Any]]]:
+        if not seqs:
+            return {}
+        out: dict[int, list[dict[str, Any]]] = {s: [] for s in seqs}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ANCHORS.c.batch_seq, ANCHORS.c.receipt)
+                                .where(ANCHORS.c.batch_seq.in_(seqs))
+                                .order_by(ANCHORS.c.batch_seq, ANCHORS.c.backend))
+            for row in rows:
+                out[row.batch_seq].append(orjson.loads(row.receipt))
+        return out
+
+    def event_row(self, event_id: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
+        if row is None:
+            raise NotFound(f"no event with id {event_id}", id=event_id)
+        return row
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        """The event as the API shows it: committed body, status, batch, hashes."""
+        row = self.event_row(event_id)
+        anchors = self.anchors_of([row.batch_seq]).get(row.batch_seq, []) \
+            if row.batch_seq is not None else []
+        return self.describe(row, anchors)
+
+    @staticmethod
+    def describe(row: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "type": row.type,
+            "enterprise_id": row.enterprise_id,
+            "org": row.org,
+            "status": event_status(row.batch_seq, bool(anchors)),
+            "batch": None if row.batch_seq is None else
+            {"seq": row.batch_seq, "leaf_index": row.leaf_index},
+            "event": orjson.loads(row.body) if row.body is not None else None,
+            "erased": row.body is None,
+            "commitment": row.commitment.hex(),
+            "leaf_hash": row.leaf_hash.hex(),
+        }
+
+    def batch_row(self, seq: int) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(BATCHES).where(BATCHES.c.seq == seq)).first()
+        if row is None:
+            raise NotFound(f"no batch with seq {seq}", seq=seq)
+        return row
+
+    def batch(self, seq: int) -> dict[str, Any]:
+        row = self.batch_row(seq)
+        return self._batch_dict(row, self.anchors_of([seq]).get(seq, []))
+
+    def _batch_dict(self, row: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"seq": row.seq, "header": orjson.loads(row.header),
+                "header_hash": row.header_hash, "signature": row.signature,
+                "key_id": row.key_id, "anchors": anchors}
+
+    def batches(self, after: int | None, limit: int) -> list[dict[str, Any]]:
+        query = select(BATCHES).order_by(BATCHES.c.seq).limit(limit)
+        if after is not None:
+            query = query.where(BATCHES.c.seq > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        anchors = self.anchors_of([r.seq for r in rows])
+        return [self._batch_dict(r, anchors.get(r.seq, [])) for r in rows]
+
+    def leaves(self, seq: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(EVENTS.c.leaf_hash).where(EVENTS.c.batch_seq == seq)
+                                     .order_by(EVENTS.c.leaf_index)).scalars())
+
+    def proof(self, event_id: str) -> dict[str, Any]:
+        """The v1 proof bundle of a sealed event."""
+        row = self.event_row(event_id)
+        if row.batch_seq is None:
+            raise NotFound(f"event {event_id} is pending: no batch holds it yet; retry after "
+                           "the next seal", id=event_id, status="pending")
+        batch = self.batch_row(row.batch_seq)
+        levels = self.trees.get(row.batch_seq, lambda: self.leaves(row.batch_seq))
+        path = merkle.inclusion_path_from_levels(levels, row.leaf_index)
+        return build_bundle(
+            event=orjson.loads(row.body) if row.body is not None else None,
+            salt=row.salt, commitment=row.commitment, leaf_hash=row.leaf_hash,
+            leaf_index=row.leaf_index, tree_size=batch.size, path=path,
+            header=orjson.loads(batch.header), header_hash_hex=batch.header_hash,
+            signature=batch.signature, key_id=batch.key_id,
+            public_key_b64=self.key.public_key_b64,
+            anchors=self.anchors_of([row.batch_seq]).get(row.batch_seq, []))
