@@ -1,0 +1,1 @@
+"""Fabric chaincode of the credit evidence ledger (run as chaincode-as-a-service)."""
