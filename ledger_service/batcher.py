@@ -122,8 +122,11 @@ class Sealer:
 class LeaderLock:
     """PostgreSQL session advisory lock; on SQLite every process may seal (conflicts roll back)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY, what: str = "sealing"
+                 ) -> None:
         self.engine = engine
+        self.key = key
+        self.what = what
         self._conn: Connection | None = None
 
     @property
@@ -140,11 +143,11 @@ class LeaderLock:
                 return True
             conn = self.engine.connect()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                               {"k": ADVISORY_LOCK_KEY}).scalar()
+                               {"k": self.key}).scalar()
             conn.commit()
             if got:
                 self._conn = conn
-                log.info("batcher: acquired the sealing lock; this process seals")
+                log.info("acquired the %s lock; this process leads", self.what)
                 return True
             conn.close()
             return False

@@ -50,6 +50,17 @@ class LedgerContext:
                    reader=Reader(engine, key), sealer=Sealer(engine, key, settings),
                    keys=KeyStore(engine), orgs=OrgStore(engine))
 
+    def anchor_workers(self) -> list[Any]:
+        """One background worker per configured backend (created once)."""
+        if "anchor_workers" not in self.extras:
+            from .anchor_worker import AnchorWorker
+
+            self.extras["anchor_workers"] = [
+                AnchorWorker(self.engine, backend, self.key, self.settings.ledger_id,
+                             max_backoff=self.settings.anchor_retry_max_seconds)
+                for backend in self.backends]
+        return self.extras["anchor_workers"]
+
     def close(self) -> None:
         for backend in self.backends:
             try:

@@ -21,6 +21,8 @@ class InvalidUSCC(ValueError):
 
 def check_character(first17: str) -> str:
     """The check character that completes a 17-character code body."""
+    if len(first17) != 17 or any(ch not in _VALUE for ch in first17):
+        raise InvalidUSCC(f"{first17!r} is not a 17-character GB 32100 code body")
     total = sum(_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 

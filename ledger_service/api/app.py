@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
 
 from .. import __version__
 from ..batcher import BatcherThread
@@ -15,6 +14,7 @@ from ..context import LedgerContext
 from ..metrics import REQUEST_SECONDS, REQUESTS
 from . import errors
 from .limits import BodyLimitMiddleware
+from .responses import JSON
 from .routes import batches, events, system, verify
 
 
@@ -33,10 +33,10 @@ def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
             batcher = BatcherThread(ctx.sealer)
             batcher.start()
             threads.append(batcher)
-        worker = ctx.extras.get("anchor_worker")
-        if background and worker is not None:
-            worker.start()
-            threads.append(worker)
+        if background:
+            for worker in ctx.anchor_workers():
+                worker.start()
+                threads.append(worker)
         try:
             yield
         finally:
@@ -46,7 +46,7 @@ def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
                 thread.join(timeout=10)
 
     app = FastAPI(title="Credit evidence ledger", version=__version__, lifespan=lifespan,
-                  default_response_class=ORJSONResponse,
+                  default_response_class=JSON,
                   description="Typed credit evidence events committed into signed Merkle "
                               "batches anchored on Hyperledger Fabric; proofs, provenance "
                               "and credit certificates.")

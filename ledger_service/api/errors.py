@@ -12,11 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import LedgerError
+from .responses import JSON
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 
 
 def error_response(status: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> ORJSONResponse:
-    return ORJSONResponse({"error": {"code": code, "message": message,
+                   headers: dict[str, str] | None = None) -> JSON:
+    return JSON({"error": {"code": code, "message": message,
                                      "details": details or {}}},
                           status_code=status, headers=headers)
 
@@ -42,28 +42,28 @@ def pydantic_details(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
-    async def _ledger(_: Request, exc: LedgerError) -> ORJSONResponse:
+    async def _ledger(_: Request, exc: LedgerError) -> JSON:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation(_: Request, exc: RequestValidationError) -> JSON:
         return error_response(422, "validation_error", "the request does not match the schema",
                               pydantic_details(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
-    async def _pyd(_: Request, exc: ValidationError) -> ORJSONResponse:
+    async def _pyd(_: Request, exc: ValidationError) -> JSON:
         return error_response(422, "validation_error", "the request does not match the schema",
                               pydantic_details(list(exc.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSON:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def _internal(_: Request, exc: Exception) -> ORJSONResponse:
+    async def _internal(_: Request, exc: Exception) -> JSON:
         ref = uuid.uuid4().hex[:12]
         log.exception("internal error %s", ref, exc_info=exc)
         return error_response(500, "internal", "internal error; quote this reference to the "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import ORJSONResponse
 
 from ..deps import Caller, Ctx
+from ..responses import JSON
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
@@ -15,13 +15,13 @@ router = APIRouter(prefix="/v1/batches", tags=["batches"])
 @router.get("", summary="Batch headers, oldest first, paged by seq")
 def list_batches(ctx: Ctx, _: Caller,
                  after: Annotated[int | None, Query(ge=-1, le=2**62)] = None,
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ORJSONResponse:
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSON:
     items = ctx.reader.batches(after, limit)
-    return ORJSONResponse({"batches": items,
+    return JSON({"batches": items,
                            "next_after": items[-1]["seq"] if len(items) == limit else None})
 
 
 @router.get("/{seq}", summary="One batch header")
 def get_batch(seq: Annotated[int, Path(ge=0, le=2**62)], ctx: Ctx,
-              _: Caller) -> ORJSONResponse:
-    return ORJSONResponse(ctx.reader.batch(seq))
+              _: Caller) -> JSON:
+    return JSON(ctx.reader.batch(seq))

@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
 from pydantic import ValidationError
 
 from ...errors import InvalidInput, TooLarge
@@ -16,6 +15,7 @@ from ...metrics import EVENTS_RECORDED
 from ...policy import check_may_record, require_role
 from ..deps import Caller, Ctx
 from ..errors import pydantic_details
+from ..responses import JSON
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -48,7 +48,7 @@ def _raw(body: bytes) -> Any:
 
 @router.post("", status_code=201, openapi_extra=_EVENT_SCHEMA,
              summary="Record one evidence event")
-async def post_event(request: Request, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
     check_may_record(caller, 0, event)
@@ -63,14 +63,14 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> ORJSONRespon
     result = await run_in_threadpool(work)
     if not result.duplicate:
         EVENTS_RECORDED.labels(event.type).inc()
-    return ORJSONResponse({"id": result.id, "leaf_hash": result.leaf_hash,
+    return JSON({"id": result.id, "leaf_hash": result.leaf_hash,
                            "status": result.status},
                           status_code=200 if result.duplicate else 201)
 
 
 @router.post("/bulk", status_code=201, openapi_extra=_BULK_SCHEMA,
              summary="Record up to 10,000 events, all or nothing")
-async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     bulk: BulkIn = _parse(BULK_ADAPTER, body, ctx)
     limit = ctx.settings.max_bulk_events
@@ -91,18 +91,18 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> ORJSONRespons
     for event, result in zip(bulk.events, results, strict=True):
         if not result.duplicate:
             EVENTS_RECORDED.labels(event.type).inc()
-    return ORJSONResponse({"count": len(results),
+    return JSON({"count": len(results),
                            "events": [{"id": r.id, "leaf_hash": r.leaf_hash, "status": r.status}
                                       for r in results]}, status_code=201)
 
 
 @router.get("/{event_id}", summary="An event, its status and batch")
-def get_event(event_id: str, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+def get_event(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     require_role(caller, "platform", "auditor")
-    return ORJSONResponse(ctx.reader.event(event_id))
+    return JSON(ctx.reader.event(event_id))
 
 
 @router.get("/{event_id}/proof", summary="The event's v1 proof bundle")
-def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> ORJSONResponse:
+def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     require_role(caller, "platform", "auditor")
-    return ORJSONResponse(ctx.reader.proof(event_id))
+    return JSON(ctx.reader.proof(event_id))

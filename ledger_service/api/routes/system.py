@@ -6,27 +6,27 @@ import contextlib
 import time
 
 from fastapi import APIRouter, Response
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
 from ...db.models import ANCHORS, BATCHES, EVENTS
 from ...metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
 from ..deps import Ctx
+from ..responses import JSON
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/v1/keys", summary="The service's Ed25519 verification keys")
-def keys(ctx: Ctx) -> ORJSONResponse:
-    return ORJSONResponse({"keys": [{"key_id": ctx.key.key_id, "algorithm": "Ed25519",
+def keys(ctx: Ctx) -> JSON:
+    return JSON({"keys": [{"key_id": ctx.key.key_id, "algorithm": "Ed25519",
                                      "public_key": ctx.key.public_key_b64,
                                      "ledger_id": ctx.settings.ledger_id, "current": True}]})
 
 
 @router.get("/healthz", summary="Liveness")
-def healthz() -> ORJSONResponse:
-    return ORJSONResponse({"status": "ok"})
+def healthz() -> JSON:
+    return JSON({"status": "ok"})
 
 
 def anchor_lag(ctx: Ctx) -> dict[str, dict[str, float | int]]:
@@ -46,7 +46,7 @@ def anchor_lag(ctx: Ctx) -> dict[str, dict[str, float | int]]:
 
 
 @router.get("/readyz", summary="Readiness: database reachable, anchoring lag")
-def readyz(ctx: Ctx) -> ORJSONResponse:
+def readyz(ctx: Ctx) -> JSON:
     checks: dict[str, object] = {}
     ready = True
     try:
@@ -60,11 +60,11 @@ def readyz(ctx: Ctx) -> ORJSONResponse:
         checks["database"] = {"ok": False, "error": type(exc).__name__}
     if ready and ctx.backends:
         lag = anchor_lag(ctx)
-        worker = ctx.extras.get("anchor_worker")
+        workers = {w.backend.name: w for w in ctx.extras.get("anchor_workers", [])}
         for name, info in lag.items():
-            state = worker.state.get(name, {}) if worker else {}
+            state = workers[name].state if name in workers else {}
             checks[f"anchor.{name}"] = {**info, **state}
-    return ORJSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    return JSON({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics")

@@ -12,13 +12,13 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
 
 from ...bundle import BundleFormatError, Check, Verdict, verify_bundle
 from ...canonical import CanonicalizationError, canonicalize
 from ...commitment import commitment_of
 from ...errors import InvalidInput, NotFound
 from ..deps import Ctx
+from ..responses import JSON
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"])
 
@@ -75,7 +75,7 @@ def _event_with_salt(ctx: Any, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/event", openapi_extra=_BODY, summary="Check a proof bundle, or an event and salt")
-async def verify_event(request: Request, ctx: Ctx) -> ORJSONResponse:
+async def verify_event(request: Request, ctx: Ctx) -> JSON:
     body = await request.body()
     try:
         doc = orjson.loads(body)
@@ -95,4 +95,4 @@ async def verify_event(request: Request, ctx: Ctx) -> ORJSONResponse:
             raise InvalidInput(f"not a v1 proof bundle: {exc}") from None
         return verdict.as_dict()
 
-    return ORJSONResponse(await run_in_threadpool(work))
+    return JSON(await run_in_threadpool(work))

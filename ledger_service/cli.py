@@ -1,0 +1,224 @@
+"""The `ledger` command: serve, keys, orgs, seal, verify, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import Settings
+
+app = typer.Typer(help="Credit evidence ledger: record, seal, anchor, prove.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations and their signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(orgs_app, name="orgs")
+out = Console()
+err = Console(stderr=True)
+
+
+def _ctx(settings: Settings | None = None) -> Any:
+    from .context import LedgerContext
+
+    return LedgerContext.open(settings or Settings())
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info") -> None:
+    """Run the API with the batcher (and anchor workers, when ledgers are configured)."""
+    import uvicorn
+
+    from .anchors import attach_backends
+    from .api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx = _ctx()
+    attach_backends(ctx)
+    try:
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level,
+                    access_log=False)
+    finally:
+        ctx.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    ctx = _ctx()
+    out.print(f"schema is current ({ctx.settings.sqlalchemy_url.split('@')[-1]})")
+    ctx.close()
+
+
+@app.command()
+def seal() -> None:
+    """Seal every pending event into batches now."""
+    ctx = _ctx()
+    sealed = ctx.sealer.seal_all()
+    for batch in sealed:
+        out.print(f"sealed batch {batch.seq}: {batch.size} events, header {batch.header_hash}")
+    if not sealed:
+        out.print("nothing pending")
+    ctx.close()
+
+
+@keys_app.command("create")
+def keys_create(role: Annotated[str, typer.Option(help="platform, bank, enterprise or auditor")],
+                org: Annotated[str, typer.Option(help="The org the key acts for")],
+                label: Annotated[str | None, typer.Option(help="A note")] = None) -> None:
+    """Create an API key; the key itself is printed alone on the last line."""
+    from .errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        key_id, token = ctx.keys.create(role, org, label)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    print(f"created key {key_id} (role {role}, org {org}); store it now, it is not kept:")
+    print(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (without the secrets)."""
+    ctx = _ctx()
+    table = Table("id", "prefix", "role", "org", "label", "revoked")
+    for k in ctx.keys.list():
+        table.add_row(str(k["id"]), k["prefix"] + "…", k["role"], k["org"], k["label"] or "",
+                      "yes" if k["revoked"] else "")
+    out.print(table)
+    ctx.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `ledger keys list`")]
+                ) -> None:
+    """Revoke an API key; it is refused from the next request on."""
+    from .errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        ctx.keys.revoke(key_id)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"revoked key {key_id}")
+
+
+@orgs_app.command("add")
+def orgs_add(org: Annotated[str, typer.Argument(help="Org name, as API keys name it")],
+             public_key: Annotated[str | None, typer.Option(
+                 "--public-key", help="Base64 Ed25519 public key for event signatures")] = None,
+             require_signatures: Annotated[bool, typer.Option(
+                 help="Refuse unsigned submissions from this org")] = False) -> None:
+    """Register an org (or replace its key)."""
+    from .errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        ctx.orgs.add(org, public_key, require_signatures)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"org {org} registered" + (" with its signing key" if public_key else ""))
+
+
+def print_verdict(verdict: dict[str, Any], console: Console = out) -> None:
+    table = Table("check", "result", "detail", show_lines=False)
+    for check in verdict["checks"]:
+        mark = "[green]PASS[/green]" if check["ok"] else "[red]FAIL[/red]"
+        table.add_row(check["name"], mark, check["detail"])
+    console.print(table)
+    for warning in verdict.get("warnings", []):
+        console.print(f"[yellow]note:[/yellow] {warning}")
+    console.print("[bold green]VALID[/bold green]" if verdict["valid"]
+                  else "[bold red]INVALID[/bold red]")
+
+
+@app.command()
+def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")],
+           key: Annotated[str | None, typer.Option(
+               help="Pin the service's base64 Ed25519 public key")] = None,
+           fabric: Annotated[Path | None, typer.Option(
+               help="Fabric connection profile: read the header back from the channel")] = None,
+           evm: Annotated[str | None, typer.Option(
+               help="EVM JSON-RPC URL: read the header back from the AnchorRegistry")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
+           = False) -> None:
+    """Check a proof bundle offline. Exit 0 valid, 1 invalid, 2 unusable input."""
+    from .bundle import BundleFormatError, verify_bundle
+    from .signing import InvalidKey, key_id_of, load_verify_key
+    from .verifier import LedgerReadError, ledger_reader
+
+    try:
+        doc = json.loads(bundle.read_text())
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]cannot read {bundle}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    pinned = None
+    if key:
+        try:
+            pinned = {key_id_of(load_verify_key(key).encode()): key}
+        except InvalidKey as exc:
+            err.print(f"[red]--key:[/red] {exc}")
+            raise typer.Exit(2) from None
+    try:
+        reader = ledger_reader(fabric_profile=fabric, evm_url=evm, bundle=doc)
+        if reader is not None and pinned is None:
+            pinned = reader.pinned_keys()
+        verdict = verify_bundle(doc, pinned_keys=pinned, reader=reader).as_dict()
+    except BundleFormatError as exc:
+        err.print(f"[red]not a v1 proof bundle:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except LedgerReadError as exc:
+        err.print(f"[red]cannot read the ledger:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(verdict, indent=2))
+    else:
+        print_verdict(verdict)
+    raise typer.Exit(0 if verdict["valid"] else 1)
+
+
+@app.command()
+def demo(data_dir: Annotated[Path | None, typer.Option(
+        help="Keep the demo's ledger here (default: a temporary directory)")] = None,
+         fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
+         = True) -> None:
+    """Run the whole story end to end and show each proof checked."""
+    from .demo import run_demo
+
+    sys.exit(run_demo(data_dir, use_fabric=fabric))
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print every setting, its environment variable and current value."""
+    settings = Settings()
+    table = Table("variable", "value", "meaning")
+    for name, field in Settings.model_fields.items():
+        env = "DATABASE_URL" if name == "database_url" else f"LEDGER_{name.upper()}"
+        value = getattr(settings, name)
+        if name == "signing_key" and value:
+            value = "(set)"
+        table.add_row(env, str(value), field.description or "")
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()
