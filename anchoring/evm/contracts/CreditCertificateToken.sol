@@ -22,6 +22,7 @@ interface IERC5192 {
 contract CreditCertificateToken is ERC721, Ownable, IERC5192 {
     struct Certificate {
         bytes32 credentialHash;
+        uint64 mintedAtBlock; // lets a client find the mint transaction without a log scan
         uint64 revokedAtBlock; // 0: not revoked
     }
 
@@ -41,7 +42,11 @@ contract CreditCertificateToken is ERC721, Ownable, IERC5192 {
     /// @notice Mint the token of one certificate to `to` (the enterprise or a custody address).
     function mint(address to, uint256 tokenId, bytes32 credentialHash_) external onlyOwner {
         if (credentialHash_ == bytes32(0)) revert ZeroCredentialHash();
-        _certificates[tokenId].credentialHash = credentialHash_;
+        _certificates[tokenId] = Certificate({
+            credentialHash: credentialHash_,
+            mintedAtBlock: uint64(block.number),
+            revokedAtBlock: 0
+        });
         _mint(to, tokenId); // reverts if the id was ever used: revoked tokens stay
         emit Locked(tokenId);
     }
@@ -62,10 +67,10 @@ contract CreditCertificateToken is ERC721, Ownable, IERC5192 {
         return _certificates[tokenId].revokedAtBlock != 0;
     }
 
-    /// @notice Block number of the revocation, 0 if the token is not revoked.
-    function revokedAtBlock(uint256 tokenId) external view returns (uint64) {
+    /// @notice Everything stored about one certificate token (revokedAtBlock 0: not revoked).
+    function certificate(uint256 tokenId) external view returns (Certificate memory) {
         _requireOwned(tokenId);
-        return _certificates[tokenId].revokedAtBlock;
+        return _certificates[tokenId];
     }
 
     function credentialHash(uint256 tokenId) external view returns (bytes32) {
