@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,9 @@ from .timefmt import to_text
 
 LOAN_STEPS_AFTER_APPROVAL = ("loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed")
 _LOOKUP_CHUNK = 500
+#: Types whose evidence must cite earlier events (DESIGN.md, "refs must include").
+NEEDS_REFS = frozenset({"consent.revoked", "loan.approved", "loan.rejected",
+                        *LOAN_STEPS_AFTER_APPROVAL, "certificate.issued", "certificate.revoked"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def _us(moment: Any) -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
-def check_ref_rules(index: int, event: Any, refs: dict[str, RefInfo]) -> None:
+def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None:
     """The per-type rules of DESIGN.md: which earlier events a step must rely on."""
     etype = event.type
     mine = [refs[r] for r in event.refs]
@@ -167,8 +171,8 @@ class Recorder:
                 if r not in refs and r not in local:
                     raise UnknownRef(f"event {index} refs {r}, which is not recorded "
                                      "(or comes later in this request)", index=index, ref=r)
-            if event.refs:
-                check_ref_rules(index, event, refs | local if local else refs)
+            if event.refs or event.type in NEEDS_REFS:
+                check_ref_rules(index, event, ChainMap(local, refs))
             loan_id = getattr(event.payload, "loan_id", None)
             local[event_id] = RefInfo(event_id, event.type, event.enterprise_id, loan_id)
             doc = {"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
