@@ -35,11 +35,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from web3.logs import DISCARD
+
 from anchoring.backend import AnchorRefused, AnchorUnavailable, StoredHeader
 
 from .artifact import ANCHOR_REGISTRY
 from .chain import Chain
-from .errors import ContractReverted, EvmUnavailable, TransactionReverted
+from .errors import (
+    ContractNotDeployed,
+    ContractReverted,
+    EvmUnavailable,
+    ReadOnlyChain,
+    TransactionReverted,
+)
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _UINT64_MAX = 2**64 - 1
@@ -138,7 +146,12 @@ class EvmBackend:
     def __init__(self, chain: Chain, registry_address: str, *, verify_code: bool = True) -> None:
         self.chain = chain
         if verify_code:
-            self._guard(lambda: chain.require_code(ANCHOR_REGISTRY, registry_address))
+            # A receipt naming a contract that is absent, or is not this build, must
+            # not be trusted: a look-alike contract could report any hash.
+            try:
+                self._guard(lambda: chain.require_code(ANCHOR_REGISTRY, registry_address))
+            except ContractNotDeployed as exc:
+                raise AnchorRefused("not_deployed", str(exc)) from exc
         self.registry = chain.contract(ANCHOR_REGISTRY, registry_address)
         self.address = self.registry.address
 
@@ -165,7 +178,7 @@ class EvmBackend:
                 return existing
             self._guard(lambda: self.chain.call(self.registry.functions.anchor(*call.args())))
             raise AnchorUnavailable("anchor transaction reverted on chain; retry") from None
-        events = self.registry.events.BatchAnchored().process_receipt(receipt)
+        events = self.registry.events.BatchAnchored().process_receipt(receipt, errors=DISCARD)
         if not events:  # identical header landed concurrently: contract returned false
             existing = self._existing_receipt(call)
             if existing is not None:
@@ -263,6 +276,8 @@ class EvmBackend:
                 return action()
         except EvmUnavailable as exc:
             raise AnchorUnavailable(str(exc)) from exc
+        except ReadOnlyChain as exc:
+            raise AnchorRefused("unauthorized", str(exc)) from exc
         except TransactionReverted as exc:
             raise _LostRace(str(exc)) from exc
         except ContractReverted as exc:

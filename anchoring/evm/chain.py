@@ -38,7 +38,13 @@ from web3.exceptions import (
 from web3.types import TxReceipt
 
 from .artifact import ANCHOR_REGISTRY, CERTIFICATE_TOKEN, load_artifact
-from .errors import ContractNotDeployed, EvmError, EvmUnavailable, TransactionReverted
+from .errors import (
+    ContractNotDeployed,
+    EvmError,
+    EvmUnavailable,
+    ReadOnlyChain,
+    TransactionReverted,
+)
 from .revert import ErrorDecoder
 
 #: anvil's (and hardhat's) first well-known dev account key. Public knowledge: never
@@ -65,14 +71,16 @@ class Chain:
         self,
         w3: Web3,
         *,
-        sender: str,
+        sender: str | None,
         signer: LocalAccount | None = None,
         ephemeral: bool = False,
         receipt_timeout: float = 60.0,
         poll_latency: float = 0.05,
     ) -> None:
         self.w3 = w3
-        self.sender = Web3.to_checksum_address(sender)
+        #: None for a read-only connection (a verifier with no key on a node without
+        #: unlocked accounts): views work, writes raise ReadOnlyChain.
+        self.sender = Web3.to_checksum_address(sender) if sender else None
         self.signer = signer
         #: True for the in-process eth-tester chain, which vanishes with the process.
         self.ephemeral = ephemeral
@@ -116,7 +124,7 @@ class Chain:
     def call(self, fn: Any) -> Any:
         """Run a view function (or simulate a write) from the sender's address."""
         with self.translate_errors():
-            return fn.call({"from": self.sender})
+            return fn.call({"from": self.sender} if self.sender else {})
 
     def transact(self, fn: Any) -> TxReceipt:
         """Simulate, send and wait for a contract write; raises on revert.
@@ -125,6 +133,7 @@ class Chain:
         spent. A transaction that still reverts on chain (a concurrent writer got
         there first) raises ContractReverted with name None; callers re-read state.
         """
+        self._require_sender()
         with self._send_lock, self.translate_errors():
             fn.call({"from": self.sender})
             tx_hash = self._send(fn)
@@ -134,6 +143,13 @@ class Chain:
         if receipt["status"] != 1:
             raise TransactionReverted(receipt["transactionHash"].to_0x_hex())
         return receipt
+
+    def _require_sender(self) -> str:
+        if self.sender is None:
+            raise ReadOnlyChain(
+                f"no signing account: set {ENV_PRIVATE_KEY} or use a node with unlocked accounts"
+            )
+        return self.sender
 
     def _send(self, fn: Any) -> bytes:
         if self.signer is None:
@@ -152,6 +168,7 @@ class Chain:
         """Deploy one artifact; returns its checksum address."""
         artifact = load_artifact(artifact_name)
         factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        self._require_sender()
         with self._send_lock, self.translate_errors():
             tx_hash = self._send(factory.constructor(*args))
             receipt = self.w3.eth.wait_for_transaction_receipt(
@@ -205,11 +222,7 @@ def connect(
             accounts = w3.eth.accounts
         except _UNAVAILABLE as exc:
             raise EvmUnavailable(f"EVM node {rpc_url} unavailable: {exc}") from exc
-        if not accounts:
-            raise EvmError(
-                f"{rpc_url} has no unlocked account; set {ENV_PRIVATE_KEY} to sign locally"
-            )
-        sender = accounts[0]
+        sender = accounts[0] if accounts else None  # None: read-only (verifiers)
     chain = Chain(w3, sender=sender, signer=signer, receipt_timeout=receipt_timeout)
     _ = chain.chain_id  # fail now, not on the first anchor, if the node is down
     return chain
@@ -267,7 +280,7 @@ def deploy_contracts(chain: Chain, owner: str | None = None) -> Deployment:
 
     The owner is also the registry's first authorized submitter and the token's minter.
     """
-    owner_address = Web3.to_checksum_address(owner or chain.sender)
+    owner_address = Web3.to_checksum_address(owner or chain._require_sender())
     return Deployment(
         chain_id=chain.chain_id,
         anchor_registry=chain.deploy(ANCHOR_REGISTRY, owner_address),

@@ -10,12 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 
-class EvmError(Exception):
-    """Base class of every failure raised by anchoring.evm."""
+class EvmError(RuntimeError):
+    """Base class of every failure raised by anchoring.evm.
+
+    A RuntimeError so callers that already treat RuntimeError as "this ledger
+    could not be read" (the verifier) need no EVM-specific clause.
+    """
 
 
 class EvmUnavailable(EvmError):
     """The node could not be reached or did not answer in time; retrying may succeed."""
+
+
+class ReadOnlyChain(EvmError):
+    """A write was attempted on a connection that has no signing account."""
 
 
 class ArtifactError(EvmError):

@@ -78,7 +78,7 @@ class CertificateToken:
                 )
                 return self._receipt(token_id, receipt["transactionHash"], receipt["blockNumber"])
             except ContractReverted as exc:
-                if exc.name != "ERC721InvalidSender":  # anything but "already minted"
+                if exc.name != "AlreadyMinted":
                     raise
                 current = self._certificate(token_id)
                 if current is None:

@@ -33,6 +33,8 @@ contract CreditCertificateToken is ERC721, Ownable, IERC5192 {
     /// @notice Certificate tokens never move and cannot be approved for moving.
     error Soulbound(uint256 tokenId);
     error ZeroCredentialHash();
+    /// @notice The id was minted before (revoked tokens stay, so an id is never reused).
+    error AlreadyMinted(uint256 tokenId);
 
     constructor(address initialOwner)
         ERC721("Credit Certificate", "CCERT")
@@ -42,12 +44,13 @@ contract CreditCertificateToken is ERC721, Ownable, IERC5192 {
     /// @notice Mint the token of one certificate to `to` (the enterprise or a custody address).
     function mint(address to, uint256 tokenId, bytes32 credentialHash_) external onlyOwner {
         if (credentialHash_ == bytes32(0)) revert ZeroCredentialHash();
+        if (_ownerOf(tokenId) != address(0)) revert AlreadyMinted(tokenId);
         _certificates[tokenId] = Certificate({
             credentialHash: credentialHash_,
             mintedAtBlock: uint64(block.number),
             revokedAtBlock: 0
         });
-        _mint(to, tokenId); // reverts if the id was ever used: revoked tokens stay
+        _mint(to, tokenId);
         emit Locked(tokenId);
     }
 

@@ -1,0 +1,1 @@
+"""EVM tests: registry, certificate token, artifacts (eth-tester always, anvil marked evm)."""
