@@ -242,13 +242,7 @@ class EvmBackend:
         header_hash, merkle_root, size, block_number, timestamp = stored
         if bytes(header_hash) == ZERO32:
             return None
-        logs = self._guard(
-            lambda: self.registry.events.BatchAnchored().get_logs(
-                from_block=block_number,
-                to_block=block_number,
-                argument_filters={"ledgerId": key, "seq": seq},
-            )
-        )
+        logs = self._guard(lambda: self._anchored_logs(key, seq, block_number))
         return AnchoredBatch(
             header_hash=bytes(header_hash).hex(),
             merkle_root=bytes(merkle_root).hex(),
@@ -257,6 +251,14 @@ class EvmBackend:
             timestamp=int(timestamp),
             tx_hash=logs[0]["transactionHash"].to_0x_hex() if logs else None,
         )
+
+    def _anchored_logs(self, key: bytes, seq: int, block_number: int) -> Any:
+        with self.chain.reading():
+            return self.registry.events.BatchAnchored().get_logs(
+                from_block=block_number,
+                to_block=block_number,
+                argument_filters={"ledgerId": key, "seq": seq},
+            )
 
     def _receipt(self, tx_hash: Any, block_number: int) -> dict[str, Any]:
         if isinstance(tx_hash, bytes | bytearray):

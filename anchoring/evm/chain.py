@@ -11,8 +11,9 @@
 
 Every node error is translated here, once: unreachable or timed-out nodes raise
 EvmUnavailable (retry may help), reverts raise ContractReverted with the decoded
-custom error (retry will not help). Each transaction is simulated with eth_call
-before it is sent, so a refused header costs no gas and yields a clean reason.
+custom error (retry will not help). Each transaction is simulated (by gas
+estimation) before it is sent, so a refused header costs no gas and yields a
+clean reason.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class Chain:
         self.decoder = ErrorDecoder(
             load_artifact(ANCHOR_REGISTRY).abi, load_artifact(CERTIFICATE_TOKEN).abi
         )
-        self._send_lock = threading.Lock()
+        # One sender means one nonce sequence: sends are serialized. The in-process
+        # eth-tester chain is not thread-safe at all, so there reads take the lock too.
+        self._send_lock = threading.RLock()
 
     @cached_property
     def chain_id(self) -> int:
@@ -115,6 +118,13 @@ class Chain:
                 raise EvmUnavailable(f"EVM node rejected the request: {exc}") from exc
             raise
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Guard a raw read (get_logs, get_code): error translation, and the lock on eth-tester."""
+        guard = self._send_lock if self.ephemeral else contextlib.nullcontext()
+        with guard, self.translate_errors():
+            yield
+
     def contract(self, artifact_name: str, address: str) -> Contract:
         """A web3 contract object for a deployed artifact (no code check)."""
         return self.w3.eth.contract(
@@ -123,19 +133,19 @@ class Chain:
 
     def call(self, fn: Any) -> Any:
         """Run a view function (or simulate a write) from the sender's address."""
-        with self.translate_errors():
+        with self.reading():
             return fn.call({"from": self.sender} if self.sender else {})
 
     def transact(self, fn: Any) -> TxReceipt:
-        """Simulate, send and wait for a contract write; raises on revert.
+        """Send a contract write and wait for its receipt; raises on revert.
 
-        Simulating first turns a refusal into ContractReverted before any gas is
-        spent. A transaction that still reverts on chain (a concurrent writer got
-        there first) raises ContractReverted with name None; callers re-read state.
+        Gas estimation simulates the call, so a refusal raises ContractReverted
+        before anything is sent or paid for. A transaction that still reverts on
+        chain (a concurrent writer got there first) raises TransactionReverted;
+        callers re-read the state to learn what happened.
         """
         self._require_sender()
         with self._send_lock, self.translate_errors():
-            fn.call({"from": self.sender})
             tx_hash = self._send(fn)
             receipt = self.w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=self.receipt_timeout, poll_latency=self.poll_latency
@@ -184,7 +194,7 @@ class Chain:
         Guards against a stale address (a fresh eth-tester chain, a reset anvil)
         or a wrong one (another contract), which would otherwise fail obscurely.
         """
-        with self.translate_errors():
+        with self.reading():
             code = bytes(self.w3.eth.get_code(Web3.to_checksum_address(address)))
         expected = bytes.fromhex(load_artifact(artifact_name).deployed_bytecode[2:])
         if not code:
@@ -213,7 +223,15 @@ def connect(
     """Connect to ``rpc_url``, or start an in-process eth-tester chain when it is None."""
     if not rpc_url:
         return _connect_tester(private_key)
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+    # web3's validation middleware asks eth_chainId before every transaction;
+    # a node's chain id never changes under a connection, so cache that one call.
+    provider = Web3.HTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": request_timeout},
+        cache_allowed_requests=True,
+        cacheable_requests={"eth_chainId"},
+    )
+    w3 = Web3(provider)
     signer: LocalAccount | None = Account.from_key(private_key) if private_key else None
     if signer is not None:
         sender = signer.address

@@ -33,14 +33,18 @@ def _tool(name: str) -> str:
 
 
 def ensure_node_modules(timeout: float = 600.0) -> None:
-    """Run ``npm ci`` in anchoring/evm unless solc and OpenZeppelin are installed."""
+    """Run ``npm ci`` in anchoring/evm unless solc and OpenZeppelin are installed.
+
+    ``--ignore-scripts``: nothing here needs an install script, and anvil's would
+    fetch its binary again when npm already installed the platform package.
+    """
     modules = EVM_DIR / "node_modules"
     if (modules / "solc" / "package.json").exists() and (
         modules / "@openzeppelin" / "contracts" / "package.json"
     ).exists():
         return
     result = subprocess.run(
-        [_tool("npm"), "ci", "--no-audit", "--no-fund"],
+        [_tool("npm"), "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
         cwd=EVM_DIR,
         capture_output=True,
         text=True,

@@ -149,14 +149,14 @@ class CertificateToken:
         return bytes(cert_hash), int(minted_at), int(revoked_at), owner
 
     def _mint_tx(self, token_id: int, block: int) -> str | None:
-        with self.chain.translate_errors():
+        with self.chain.reading():
             logs = self.contract.events.Transfer().get_logs(
                 from_block=block, to_block=block, argument_filters={"tokenId": token_id}
             )
         return logs[0]["transactionHash"].to_0x_hex() if logs else None
 
     def _revoke_tx(self, token_id: int, block: int) -> str | None:
-        with self.chain.translate_errors():
+        with self.chain.reading():
             logs = self.contract.events.Revoked().get_logs(
                 from_block=block, to_block=block, argument_filters={"tokenId": token_id}
             )

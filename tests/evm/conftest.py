@@ -29,7 +29,7 @@ def _install_anvil() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node/npm not installed: cannot install anvil from npm (@foundry-rs/anvil)")
     result = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"],
+        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
         cwd=EVM_DIR, capture_output=True, text=True, timeout=600, check=False,
     )
     if result.returncode != 0:
@@ -69,17 +69,29 @@ def _other_chain(kind: str, chain: Chain) -> Chain:
     return Chain(chain.w3, sender=signer.address, signer=signer)
 
 
-@pytest.fixture(params=["tester", pytest.param("anvil", marks=pytest.mark.evm)])
-def env(request: pytest.FixtureRequest) -> Iterator[Env]:
-    kind = request.param
+def _make_env(kind: str, request: pytest.FixtureRequest) -> Env:
     if kind == "tester":
         chain = connect()
     else:
         node: AnvilNode = request.getfixturevalue("anvil_node")
         chain = connect(node.url, private_key=ANVIL_DEV_KEY)
-    deployment = deploy_contracts(chain)
-    yield Env(kind, chain, _other_chain(kind, chain), deployment)
-    chain.close()
+    return Env(kind, chain, _other_chain(kind, chain), deploy_contracts(chain))
+
+
+@pytest.fixture(params=["tester", pytest.param("anvil", marks=pytest.mark.evm)])
+def env(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """The same test on the embedded chain and on a real anvil node."""
+    made = _make_env(request.param, request)
+    yield made
+    made.chain.close()
+
+
+@pytest.fixture
+def anvil_env(request: pytest.FixtureRequest) -> Iterator[Env]:
+    """anvil only, for tests that drive the node (pausing mining); mark them evm."""
+    made = _make_env("anvil", request)
+    yield made
+    made.chain.close()
 
 
 def checksum(address: str) -> str:
