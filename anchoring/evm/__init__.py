@@ -29,7 +29,7 @@ from .errors import (
     TokenNotFound,
     TransactionReverted,
 )
-from .token import CertificateToken, credential_uri, token_id_for_certificate
+from .token import CertificateToken, credential_uri, token_checks, token_id_for_certificate
 
 __all__ = [
     "ANVIL_DEV_KEY",
@@ -54,5 +54,6 @@ __all__ = [
     "ensure_deployed",
     "header_to_call",
     "ledger_key",
+    "token_checks",
     "token_id_for_certificate",
 ]

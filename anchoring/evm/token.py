@@ -173,3 +173,26 @@ class CertificateToken:
             "tx_hash": tx_hash,
             "block_number": int(block_number),
         }
+
+
+def token_checks(status: dict[str, Any], credential_hash: str) -> list[dict[str, Any]]:
+    """The verifier's token checks over a ``CertificateToken.status`` result.
+
+    Names follow the certificate verdict: token.exists, token.locked,
+    token.not_revoked, token.uri_matches; each ``{"name", "ok", "detail"}``.
+    """
+    exists = bool(status.get("exists"))
+    expected_uri = URI_PREFIX + credential_hash
+    where = f"token {status.get('token_id')} on chain {status.get('chain_id')}"
+    return [
+        {"name": "token.exists", "ok": exists,
+         "detail": f"{where} at {status.get('contract')}" if exists
+         else f"{where} was never minted"},
+        {"name": "token.locked", "ok": exists and status.get("locked") is True,
+         "detail": "ERC-5192 locked (non-transferable)" if status.get("locked")
+         else "not locked"},
+        {"name": "token.not_revoked", "ok": exists and status.get("revoked") is False,
+         "detail": "revoked on chain" if status.get("revoked") else "not revoked"},
+        {"name": "token.uri_matches", "ok": exists and status.get("token_uri") == expected_uri,
+         "detail": f"token URI {status.get('token_uri')!r}, expected {expected_uri!r}"},
+    ]

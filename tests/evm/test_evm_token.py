@@ -14,6 +14,7 @@ from anchoring.evm.token import (
     ERC5192_INTERFACE_ID,
     CertificateToken,
     credential_uri,
+    token_checks,
     token_id_for_certificate,
 )
 
@@ -136,3 +137,19 @@ def test_only_the_owner_mints_and_revokes(env: Env) -> None:
         outsider.revoke(tid)
     assert info.value.name == "OwnableUnauthorizedAccount"
     assert token.status(tid)["revoked"] is False
+
+
+def test_token_checks_for_the_verifier(env: Env) -> None:
+    token = _token(env)
+    tid = token_id_for_certificate("CC-6")
+
+    def verdict(credential: str = CREDENTIAL) -> dict[str, bool]:
+        return {c["name"]: c["ok"] for c in token_checks(token.status(tid), credential)}
+
+    assert not any(verdict().values())  # never minted: every check fails
+    token.mint(HOLDER, tid, CREDENTIAL)
+    assert all(verdict().values())
+    assert verdict(hashlib.sha256(b"tampered").hexdigest())["token.uri_matches"] is False
+    token.revoke(tid)
+    assert verdict() == {"token.exists": True, "token.locked": True,
+                         "token.not_revoked": False, "token.uri_matches": True}
