@@ -139,12 +139,23 @@ class EvmBackend:
     ``EvmBackend(chain, registry_address)``; get ``chain`` from
     ``anchoring.evm.chain.connect()`` and the address from ``deploy_contracts``
     or the caller's stored deployment. The sending account must be a submitter.
+    ``verify_code`` checks the address runs this build of the registry;
+    ``close_chain`` makes ``close()`` close the chain too (when nobody shares it).
     """
 
     name = "evm"
 
-    def __init__(self, chain: Chain, registry_address: str, *, verify_code: bool = True) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        registry_address: str,
+        *,
+        verify_code: bool = True,
+        close_chain: bool = False,
+    ) -> None:
         self.chain = chain
+        #: The chain is usually shared with the token client; only its owner closes it.
+        self._close_chain = close_chain
         if verify_code:
             # A receipt naming a contract that is absent, or is not this build, must
             # not be trusted: a look-alike contract could report any hash.
@@ -208,7 +219,8 @@ class EvmBackend:
         return int(seq), bytes(header_hash).hex()
 
     def close(self) -> None:
-        self.chain.close()
+        if self._close_chain:
+            self.chain.close()
 
     # -- internals -------------------------------------------------------------
 
