@@ -8,7 +8,8 @@
    ERROR (a missing key and a failed read both look like empty bytes, a failed
    write looks like success). Fix: an ERROR answer raises ``ShimPeerError``.
 3. Importing the shim sets the root logger to DEBUG and logs proposal bytes and
-   state values at INFO. Fix: put the root and the shim's logger back to WARNING.
+   state values at INFO (and a WARNING per message). Fix: root back to WARNING,
+   the shim's logger to ERROR.
 
 ``apply()`` is idempotent and must run before the chaincode server starts.
 """
@@ -78,9 +79,14 @@ async def _checked_ask(self: Handler, msg: Any, action: str) -> Any:
 
 
 def quiet_logging(level: int = logging.WARNING) -> None:
-    """Undo the shim's import-time DEBUG root logger and its payload logging."""
+    """Undo the shim's import-time DEBUG root logger and its payload logging.
+
+    The shim also logs a WARNING ("-->> Look out!") for every peer message, so
+    its own logger is held at ERROR: real failures (unhandled task exceptions)
+    are still logged.
+    """
     logging.getLogger().setLevel(level)
-    logging.getLogger(SHIM_LOGGER_NAME).setLevel(level)
+    logging.getLogger(SHIM_LOGGER_NAME).setLevel(max(level, logging.ERROR))
 
 
 def apply() -> None:

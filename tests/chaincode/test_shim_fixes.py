@@ -150,4 +150,6 @@ def test_logging_is_quiet_after_apply():
     logging.getLogger(shim_fixes.SHIM_LOGGER_NAME).setLevel(logging.DEBUG)
     shim_fixes.apply()
     assert logging.getLogger().level == logging.WARNING
-    assert not logging.getLogger(shim_fixes.SHIM_LOGGER_NAME).isEnabledFor(logging.INFO)
+    shim_logger = logging.getLogger(shim_fixes.SHIM_LOGGER_NAME)
+    assert not shim_logger.isEnabledFor(logging.WARNING)  # "-->> Look out!" per message
+    assert shim_logger.isEnabledFor(logging.ERROR)  # real failures still show

@@ -1,0 +1,457 @@
+#!/usr/bin/env bash
+# The evidence ledger's native Fabric test network: two orgs (Platform, Bank),
+# one etcdraft orderer, one peer per org, TLS everywhere, LevelDB, channel
+# "evidence", the evidence chaincode run as a service. No Docker.
+#
+#   scripts/network.sh up              start (or resume) the network; idempotent
+#   scripts/network.sh down [--purge]  stop every process; --purge also wipes the ledger
+#   scripts/network.sh status          what runs; exit 0 only if all of it answers
+#   scripts/network.sh env ORG         exports that make the stock `peer` CLI act as
+#                                      ORG's admin (ORG: platform | bank)
+#
+# Fabric binaries (peer orderer configtxgen osnadmin cryptogen) come from
+# FABRIC_BIN or PATH. Everything generated lives under network/run/ (git-ignored);
+# `up` after `down` keeps the ledger. The chaincode server runs from the
+# project's Python (LEDGER_PYTHON, else .venv/bin/python, else python3) and a
+# small watcher restarts it if it dies. Ports start at EVIDENCE_PORT_BASE
+# (default 27000).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
+NET="$REPO/network"
+RUN="$NET/run"
+CRYPTO="$RUN/crypto"
+PIDS="$RUN/pids"
+LOGS="$RUN/logs"
+STATE="$RUN/state"
+
+CHANNEL="evidence"
+CC_NAME="evidence"
+CC_VERSION="1.0"
+CC_SEQUENCE="1"
+CC_LABEL="evidence_1"
+BATCH_TIMEOUT="${EVIDENCE_BATCH_TIMEOUT:-250ms}"
+
+BASE="${EVIDENCE_PORT_BASE:-27000}"
+ORDERER_PORT=$((BASE + 50))
+ORDERER_ADMIN_PORT=$((BASE + 53))
+ORDERER_OPS_PORT=$((BASE + 443))
+declare -A PEER_PORT=([platform]=$((BASE + 51)) [bank]=$((BASE + 61)))
+declare -A PEER_CC_PORT=([platform]=$((BASE + 57)) [bank]=$((BASE + 67)))
+declare -A PEER_OPS_PORT=([platform]=$((BASE + 444)) [bank]=$((BASE + 445)))
+declare -A CCAAS_PORT=([platform]=$((BASE + 52)) [bank]=$((BASE + 62)))
+declare -A MSPID=([platform]=PlatformMSP [bank]=BankMSP)
+declare -A DOMAIN=([platform]=platform.evidence.local [bank]=bank.evidence.local)
+ORGS=(platform bank)
+ORDERER_DOMAIN="orderer.evidence.local"
+ORDERER_HOST="orderer0.$ORDERER_DOMAIN"
+BINARIES=(peer orderer configtxgen osnadmin cryptogen)
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'network.sh: %s\n' "$1" >&2; exit "${2:-1}"; }
+
+# ---------------------------------------------------------------- prerequisites
+
+BIN_DIR=""
+find_binaries() {
+  local missing=() b dir
+  if [[ -n "${FABRIC_BIN:-}" ]]; then
+    for b in "${BINARIES[@]}"; do [[ -x "$FABRIC_BIN/$b" ]] || missing+=("$b"); done
+    dir="$FABRIC_BIN"
+  else
+    for b in "${BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
+    dir="$(dirname "$(command -v peer 2>/dev/null || echo /nonexistent/peer)")"
+  fi
+  if ((${#missing[@]})); then
+    cat >&2 <<EOF
+network.sh: Hyperledger Fabric binaries not found: ${missing[*]}
+  looked in: ${FABRIC_BIN:+FABRIC_BIN=$FABRIC_BIN}${FABRIC_BIN:-PATH}
+  needed:    ${BINARIES[*]} (Fabric v2.5)
+  Official Fabric releases (prebuilt binaries) are published on the Hyperledger
+  Fabric GitHub releases page: https://github.com/hyperledger/fabric/releases
+  Put their bin/ folder on PATH or point FABRIC_BIN at it, then run this again.
+EOF
+    exit 3
+  fi
+  BIN_DIR="$(cd "$dir" && pwd)"
+}
+
+PY=""
+find_python() {
+  if [[ -n "${LEDGER_PYTHON:-}" ]]; then PY="$LEDGER_PYTHON"
+  elif [[ -x "$REPO/.venv/bin/python" ]]; then PY="$REPO/.venv/bin/python"
+  else PY="$(command -v python3 || true)"; fi
+  [[ -n "$PY" ]] || die "no Python found for the chaincode server (set LEDGER_PYTHON)" 3
+  if ! (cd "$REPO" && "$PY" -c 'import chaincode.evidence.contract, anchoring.fabric.probe' \
+        >/dev/null 2>&1); then
+    die "$PY cannot import the chaincode (fabric-chaincode-python, pynacl, rfc8785 installed?); set LEDGER_PYTHON to the project's environment" 3
+  fi
+}
+
+# ---------------------------------------------------------------- processes
+
+pid_of() { [[ -f "$PIDS/$1.pid" ]] && cat "$PIDS/$1.pid" || true; }
+running() {  # alive and not a zombie (a killed node can linger unreaped as Z)
+  local p state
+  p="$(pid_of "$1")"
+  [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null || return 1
+  if [[ -r "/proc/$p/stat" ]]; then
+    state="$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f1)"
+    [[ "$state" != "Z" ]] || return 1
+  fi
+  return 0
+}
+
+# start NAME ENV... -- CMD...: in its own session, with a clean environment
+# (CORE_PEER_* exported for the CLI would otherwise override a peer's core.yaml).
+start() {
+  local name="$1"; shift
+  local envs=()
+  while [[ "$1" != "--" ]]; do envs+=("$1"); shift; done
+  shift
+  mkdir -p "$PIDS" "$LOGS"
+  (cd "$RUN" && exec setsid env -i PATH="$BIN_DIR:/usr/local/bin:/usr/bin:/bin" HOME="${HOME:-/tmp}" \
+      "${envs[@]}" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null) &
+  echo $! >"$PIDS/$name.pid"
+}
+
+stop() {
+  local name="$1" pid i
+  pid="$(pid_of "$name")"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    say "stopped $name (pid $pid)"
+  fi
+  rm -f "$PIDS/$name.pid" "$PIDS/$name.child.pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {  # wait_port PORT NAME SECONDS
+  local i
+  for i in $(seq 1 $(($3 * 10))); do
+    port_open "$1" && return 0
+    running "$2" || die "$2 exited; see $LOGS/$2.log"
+    sleep 0.1
+  done
+  die "$2 did not open port $1 within $3 s; see $LOGS/$2.log"
+}
+
+http_get() {
+  "$PY" - "$1" <<'EOF' 2>/dev/null
+import sys, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
+except Exception:
+    sys.exit(1)
+EOF
+}
+
+# ---------------------------------------------------------------- paths and CLI
+
+peer_dir() { echo "$CRYPTO/peerOrganizations/${DOMAIN[$1]}/peers/peer0.${DOMAIN[$1]}"; }
+ccaas_dir() { echo "$CRYPTO/peerOrganizations/${DOMAIN[$1]}/peers/ccaas.${DOMAIN[$1]}"; }
+admin_msp() { echo "$CRYPTO/peerOrganizations/${DOMAIN[$1]}/users/Admin@${DOMAIN[$1]}/msp"; }
+orderer_dir() { echo "$CRYPTO/ordererOrganizations/$ORDERER_DOMAIN/orderers/$ORDERER_HOST"; }
+orderer_ca() { echo "$(orderer_dir)/tls/ca.crt"; }
+
+cli_env() {  # the environment that makes `peer` act as ORG's admin
+  local org="$1"
+  echo "FABRIC_CFG_PATH=$RUN/$org/peer"
+  echo "CORE_PEER_LOCALMSPID=${MSPID[$org]}"
+  echo "CORE_PEER_MSPCONFIGPATH=$(admin_msp "$org")"
+  echo "CORE_PEER_ADDRESS=127.0.0.1:${PEER_PORT[$org]}"
+  echo "CORE_PEER_TLS_ENABLED=true"
+  echo "CORE_PEER_TLS_ROOTCERT_FILE=$(peer_dir "$org")/tls/ca.crt"
+}
+
+as_admin() {  # as_admin ORG CMD...: run the CLI in a clean environment
+  local org="$1"; shift
+  local envs=()
+  mapfile -t envs < <(cli_env "$org")
+  env -i PATH="$BIN_DIR:/usr/bin:/bin" HOME="${HOME:-/tmp}" "${envs[@]}" "$@"
+}
+
+mark() { mkdir -p "$STATE"; : >"$STATE/$1"; }
+marked() { [[ -f "$STATE/$1" ]]; }
+
+# ---------------------------------------------------------------- generation
+
+render() {  # render TEMPLATE OUT KEY=VALUE...
+  local tpl="$1" out="$2"; shift 2
+  local text kv
+  text="$(cat "$tpl")"
+  for kv in "$@"; do text="${text//@${kv%%=*}@/${kv#*=}}"; done
+  mkdir -p "$(dirname "$out")"
+  printf '%s\n' "$text" >"$out"
+}
+
+generate() {
+  mkdir -p "$RUN" "$LOGS" "$PIDS" "$STATE"
+  if [[ ! -d "$CRYPTO" ]]; then
+    if ! "$BIN_DIR/cryptogen" generate --config="$NET/crypto-config.yaml" --output="$CRYPTO" \
+        >"$LOGS/cryptogen.log" 2>&1; then
+      rm -rf "$CRYPTO"
+      die "cryptogen failed; see $LOGS/cryptogen.log"
+    fi
+  fi
+  render "$NET/templates/configtx.yaml" "$RUN/config/configtx.yaml" \
+    ORDERER_PORT="$ORDERER_PORT" PLATFORM_PEER_PORT="${PEER_PORT[platform]}" \
+    BANK_PEER_PORT="${PEER_PORT[bank]}" BATCH_TIMEOUT="$BATCH_TIMEOUT"
+  render "$NET/templates/orderer.yaml" "$RUN/orderer/orderer.yaml" \
+    ORDERER_PORT="$ORDERER_PORT" ORDERER_ADMIN_PORT="$ORDERER_ADMIN_PORT" \
+    ORDERER_OPS_PORT="$ORDERER_OPS_PORT" ORDERER_TLS="$(orderer_dir)/tls" \
+    ORDERER_MSP="$(orderer_dir)/msp" DATA="$RUN/data"
+  local org
+  for org in "${ORGS[@]}"; do
+    render "$NET/templates/core.yaml" "$RUN/$org/peer/core.yaml" \
+      PEER_ID="peer0.${DOMAIN[$org]}" PEER_PORT="${PEER_PORT[$org]}" \
+      PEER_CC_PORT="${PEER_CC_PORT[$org]}" PEER_OPS_PORT="${PEER_OPS_PORT[$org]}" \
+      PEER_TLS="$(peer_dir "$org")/tls" PEER_MSP="$(peer_dir "$org")/msp" \
+      MSPID="${MSPID[$org]}" DATA="$RUN/data/$org" BUILDER="$NET/builder"
+  done
+  if [[ ! -f "$RUN/channel/$CHANNEL.block" ]]; then
+    mkdir -p "$RUN/channel"
+    env -i PATH="$BIN_DIR:/usr/bin:/bin" HOME="${HOME:-/tmp}" FABRIC_CFG_PATH="$RUN/config" \
+      configtxgen -profile EvidenceChannel -channelID "$CHANNEL" \
+      -outputBlock "$RUN/channel/$CHANNEL.block" >"$LOGS/configtxgen.log" 2>&1 \
+      || die "configtxgen failed; see $LOGS/configtxgen.log"
+  fi
+  if [[ ! -f "$RUN/chaincode/$CC_LABEL.tar.gz" ]]; then
+    # One package for both orgs; the builder's release step points each peer at
+    # its own org's chaincode server (see network/builder/bin/release).
+    local pkg="$RUN/chaincode/pkg"
+    rm -rf "$pkg"; mkdir -p "$pkg/src"
+    printf '{"address": "127.0.0.1:%s", "dial_timeout": "10s", "tls_required": false}\n' \
+      "${CCAAS_PORT[platform]}" >"$pkg/src/connection.json"
+    printf '{"type": "ccaas", "label": "%s"}\n' "$CC_LABEL" >"$pkg/metadata.json"
+    tar -C "$pkg/src" -czf "$pkg/code.tar.gz" connection.json
+    tar -C "$pkg" -czf "$RUN/chaincode/$CC_LABEL.tar.gz" metadata.json code.tar.gz
+  fi
+}
+
+# ---------------------------------------------------------------- bring-up steps
+
+start_orderer() {
+  if ! running orderer; then
+    start orderer FABRIC_CFG_PATH="$RUN/orderer" -- orderer
+  fi
+  wait_port "$ORDERER_ADMIN_PORT" orderer 30
+  if ! marked orderer-joined; then
+    local admin_tls="$CRYPTO/ordererOrganizations/$ORDERER_DOMAIN/users/Admin@$ORDERER_DOMAIN/tls"
+    env -i PATH="$BIN_DIR:/usr/bin:/bin" HOME="${HOME:-/tmp}" osnadmin channel join \
+      --channelID "$CHANNEL" --config-block "$RUN/channel/$CHANNEL.block" \
+      -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$(orderer_ca)" \
+      --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key" \
+      >>"$LOGS/osnadmin.log" 2>&1 || die "osnadmin channel join failed; see $LOGS/osnadmin.log"
+    mark orderer-joined
+  fi
+  local i
+  for i in $(seq 1 150); do  # the Raft leader, or the first submits fail
+    http_get "http://127.0.0.1:$ORDERER_OPS_PORT/metrics" | grep -Eq '^consensus_etcdraft_is_leader\{channel="evidence"\} 1' && return 0
+    sleep 0.1
+  done
+  die "the orderer elected no Raft leader within 15 s; see $LOGS/orderer.log"
+}
+
+start_peer() {
+  local org="$1" name="peer-$1"
+  if ! running "$name"; then
+    start "$name" FABRIC_CFG_PATH="$RUN/$org/peer" \
+      EVIDENCE_CCAAS_ADDRESS="127.0.0.1:${CCAAS_PORT[$org]}" \
+      EVIDENCE_CCAAS_ROOT_CERT="$(ccaas_dir "$org")/tls/ca.crt" \
+      EVIDENCE_CCAAS_CLIENT_CERT="$(peer_dir "$org")/tls/server.crt" \
+      EVIDENCE_CCAAS_CLIENT_KEY="$(peer_dir "$org")/tls/server.key" \
+      -- peer node start
+  fi
+}
+
+join_peer() {
+  local org="$1"
+  wait_port "${PEER_PORT[$org]}" "peer-$org" 30
+  if ! marked "joined-$org"; then
+    as_admin "$org" peer channel join -b "$RUN/channel/$CHANNEL.block" \
+      >>"$LOGS/cli-$org.log" 2>&1 || die "peer channel join ($org) failed; see $LOGS/cli-$org.log"
+    mark "joined-$org"
+  fi
+}
+
+package_id() {
+  as_admin platform peer lifecycle chaincode calculatepackageid "$RUN/chaincode/$CC_LABEL.tar.gz"
+}
+
+start_chaincode_server() {  # watched: the loop restarts the server if it dies
+  local org="$1" name="cc-$1" pkgid="$2" dir
+  dir="$(ccaas_dir "$org")/tls"
+  running "$name" && return 0
+  start "$name" PYTHONPATH="$REPO" PYTHONUNBUFFERED=1 EVIDENCE_PLATFORM_MSPID=PlatformMSP \
+    CHAINCODE_ID="$pkgid" CHAINCODE_SERVER_ADDRESS="127.0.0.1:${CCAAS_PORT[$org]}" \
+    CHAINCODE_TLS_KEY="$dir/server.key" CHAINCODE_TLS_CERT="$dir/server.crt" \
+    CHAINCODE_CLIENT_CA_CERT="$dir/ca.crt" WATCH_PY="$PY" WATCH_CHILD="$PIDS/$name.child.pid" \
+    WATCH_REPO="$REPO" -- bash -c '
+      child=""
+      trap "[ -n \"\$child\" ] && kill \$child 2>/dev/null; exit 0" TERM INT
+      cd "$WATCH_REPO"
+      while true; do
+        "$WATCH_PY" -m chaincode.evidence.server & child=$!
+        echo $child >"$WATCH_CHILD"
+        wait $child; rc=$?
+        echo "$(date -u +%FT%TZ) watcher: chaincode server exited with $rc; restarting in 1 s"
+        sleep 1
+      done'
+}
+
+deploy_chaincode() {
+  local pkgid="$1" org
+  for org in "${ORGS[@]}"; do
+    if ! marked "installed-$org"; then
+      if ! as_admin "$org" peer lifecycle chaincode install "$RUN/chaincode/$CC_LABEL.tar.gz" \
+          >>"$LOGS/cli-$org.log" 2>&1; then
+        grep -q "already successfully installed" "$LOGS/cli-$org.log" \
+          || die "chaincode install ($org) failed; see $LOGS/cli-$org.log"
+      fi
+      mark "installed-$org"
+    fi
+  done
+  for org in "${ORGS[@]}"; do
+    if ! marked "approved-$org"; then
+      as_admin "$org" peer lifecycle chaincode approveformyorg -o "127.0.0.1:$ORDERER_PORT" \
+        --tls --cafile "$(orderer_ca)" --channelID "$CHANNEL" --name "$CC_NAME" \
+        --version "$CC_VERSION" --package-id "$pkgid" --sequence "$CC_SEQUENCE" \
+        --waitForEventTimeout 60s >>"$LOGS/cli-$org.log" 2>&1 \
+        || die "approveformyorg ($org) failed; see $LOGS/cli-$org.log"
+      mark "approved-$org"
+    fi
+  done
+  if ! marked committed; then
+    as_admin platform peer lifecycle chaincode commit -o "127.0.0.1:$ORDERER_PORT" \
+      --tls --cafile "$(orderer_ca)" --channelID "$CHANNEL" --name "$CC_NAME" \
+      --version "$CC_VERSION" --sequence "$CC_SEQUENCE" \
+      --peerAddresses "127.0.0.1:${PEER_PORT[platform]}" \
+      --tlsRootCertFiles "$(peer_dir platform)/tls/ca.crt" \
+      --peerAddresses "127.0.0.1:${PEER_PORT[bank]}" \
+      --tlsRootCertFiles "$(peer_dir bank)/tls/ca.crt" \
+      --waitForEventTimeout 60s >>"$LOGS/cli-platform.log" 2>&1 \
+      || die "chaincode commit failed; see $LOGS/cli-platform.log"
+    mark committed
+  fi
+}
+
+write_profile() {
+  local p="$RUN/profile.json" u="users/User1@platform.evidence.local/msp"
+  local a="users/Admin@platform.evidence.local/msp" po="crypto/peerOrganizations"
+  local ucert akey ukey acert
+  ucert="$po/platform.evidence.local/$u/signcerts/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$u/signcerts")"
+  ukey="$po/platform.evidence.local/$u/keystore/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$u/keystore")"
+  acert="$po/platform.evidence.local/$a/signcerts/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$a/signcerts")"
+  akey="$po/platform.evidence.local/$a/keystore/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$a/keystore")"
+  cat >"$p" <<EOF
+{
+  "version": 1,
+  "name": "evidence-native-test-network",
+  "channel": "$CHANNEL",
+  "chaincode": "$CC_NAME",
+  "peers": [
+    {"name": "peer0.platform.evidence.local", "mspid": "PlatformMSP",
+     "gateway": "127.0.0.1:${PEER_PORT[platform]}",
+     "tls_ca": "$po/platform.evidence.local/peers/peer0.platform.evidence.local/tls/ca.crt",
+     "server_name": "peer0.platform.evidence.local"},
+    {"name": "peer0.bank.evidence.local", "mspid": "BankMSP",
+     "gateway": "127.0.0.1:${PEER_PORT[bank]}",
+     "tls_ca": "$po/bank.evidence.local/peers/peer0.bank.evidence.local/tls/ca.crt",
+     "server_name": "peer0.bank.evidence.local"}
+  ],
+  "identity": {"mspid": "PlatformMSP", "cert": "$ucert", "key": "$ukey"},
+  "admin_identity": {"mspid": "PlatformMSP", "cert": "$acert", "key": "$akey"},
+  "orderer": {"address": "127.0.0.1:$ORDERER_PORT",
+              "tls_ca": "crypto/ordererOrganizations/$ORDERER_DOMAIN/orderers/$ORDERER_HOST/tls/ca.crt"}
+}
+EOF
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+  find_binaries
+  find_python
+  local t0 org pkgid
+  t0="$(date +%s.%N)"
+  generate
+  start_orderer
+  for org in "${ORGS[@]}"; do start_peer "$org"; done
+  for org in "${ORGS[@]}"; do join_peer "$org"; done
+  pkgid="$(package_id)"
+  for org in "${ORGS[@]}"; do start_chaincode_server "$org" "$pkgid"; done
+  deploy_chaincode "$pkgid"
+  write_profile
+  if ! (cd "$REPO" && "$PY" -m anchoring.fabric.probe "$RUN/profile.json" --timeout 90); then
+    die "the peers' Gateways did not answer; logs in $LOGS"
+  fi
+  local elapsed
+  elapsed="$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+  say "Fabric network up in ${elapsed} s (binaries: $BIN_DIR)"
+  say "  orderer   127.0.0.1:$ORDERER_PORT (admin $ORDERER_ADMIN_PORT, operations $ORDERER_OPS_PORT) pid $(pid_of orderer)"
+  for org in "${ORGS[@]}"; do
+    say "  peer0.${DOMAIN[$org]}  127.0.0.1:${PEER_PORT[$org]} (${MSPID[$org]}, operations ${PEER_OPS_PORT[$org]}) pid $(pid_of "peer-$org")"
+    say "  chaincode server ($org)  127.0.0.1:${CCAAS_PORT[$org]} watcher pid $(pid_of "cc-$org")"
+  done
+  say "  channel $CHANNEL, chaincode $CC_NAME ($pkgid)"
+  say "  profile $RUN/profile.json   logs $LOGS"
+}
+
+cmd_down() {
+  local purge=0
+  [[ "${1:-}" == "--purge" ]] && purge=1
+  [[ -n "${1:-}" && "$purge" == 0 ]] && die "usage: network.sh down [--purge]" 2
+  local name
+  for name in cc-platform cc-bank peer-platform peer-bank orderer; do stop "$name"; done
+  if ((purge)); then
+    rm -rf "$RUN"
+    say "network stopped; ledger, crypto material and profile removed"
+  else
+    say "network stopped; the ledger is kept (network.sh up resumes it)"
+  fi
+}
+
+cmd_status() {
+  local name ok=0 pid
+  for name in orderer peer-platform peer-bank cc-platform cc-bank; do
+    pid="$(pid_of "$name")"
+    if running "$name"; then say "$name: running (pid $pid)"; else say "$name: stopped"; ok=1; fi
+  done
+  if ((ok == 0)) && [[ -f "$RUN/profile.json" ]]; then
+    PY="${LEDGER_PYTHON:-$REPO/.venv/bin/python}"
+    [[ -x "$PY" ]] || PY="$(command -v python3)"
+    if (cd "$REPO" && "$PY" -m anchoring.fabric.probe "$RUN/profile.json" --timeout 5 2>/dev/null); then
+      say "gateways: answering (channel $CHANNEL, chaincode $CC_NAME)"
+      return 0
+    fi
+    say "gateways: not answering"
+  fi
+  return 3
+}
+
+cmd_env() {
+  local org="${1:-}"
+  [[ -n "$org" && -n "${MSPID[$org]:-}" ]] || die "usage: network.sh env platform|bank" 2
+  [[ -d "$CRYPTO" ]] || die "no network generated yet; run: scripts/network.sh up" 3
+  find_binaries
+  local line
+  while IFS= read -r line; do printf 'export %s\n' "$line"; done < <(cli_env "$org")
+  printf 'export PATH=%q:"$PATH"\n' "$BIN_DIR"
+  printf 'export ORDERER_ADDRESS=127.0.0.1:%s\n' "$ORDERER_PORT"
+  printf 'export ORDERER_CA=%q\n' "$(orderer_ca)"
+  printf '# e.g. peer chaincode query -C %s -n %s -c '\''{"Args":["GetHead","LEDGER_ID"]}'\''\n' \
+    "$CHANNEL" "$CC_NAME"
+}
+
+case "${1:-}" in
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  status) shift; cmd_status "$@" ;;
+  env) shift; cmd_env "$@" ;;
+  *) die "usage: network.sh up | down [--purge] | status | env ORG" 2 ;;
+esac
