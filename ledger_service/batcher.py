@@ -1,10 +1,11 @@
 """Sealing pending events into signed, hash-chained Merkle batches.
 
-A seal is one transaction: read the pending events, build the tree, sign the
-header, insert the batch and claim the events with ``WHERE batch_seq IS NULL``.
-If anything else sealed meanwhile (a second process that also believed it led),
-the batch's primary key or the claimed row count says so and the transaction
-rolls back, so an event lands in exactly one batch, ever.
+A batch is a run of consecutive event positions, starting right after the
+previous batch's last one. A seal is one transaction: read the next run of
+visible events, build the tree, sign the header, insert one batch row. If
+anything else sealed meanwhile (a second process that also believed it led),
+the batch's primary key or the unique last position refuses the row and the
+transaction rolls back, so an event lands in exactly one batch, ever.
 
 On PostgreSQL one process leads, holding a session advisory lock; the others
 wait and take over when its connection dies (DESIGN.md, Scale).
@@ -13,17 +14,20 @@ wait and take over when its connection dies (DESIGN.md, Scale).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import merkle
 from .config import Settings
+from .db.fast import visible_watermark, write_transaction
 from .db.models import BATCHES, EVENTS
 from .headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
 from .metrics import BATCHER_LEADER, BATCHES_SEALED, EVENTS_SEALED, PENDING_EVENTS
@@ -47,6 +51,11 @@ class Sealed:
     header_hash: str
 
 
+def sealed_upto(conn: Connection) -> int:
+    """The last event position any batch covers (0 before the first seal)."""
+    return conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))).scalar_one()
+
+
 class Sealer:
     """Seals batches; safe to call from several threads or processes."""
 
@@ -59,12 +68,13 @@ class Sealer:
         """Is a batch due: enough pending events, or the oldest waited long enough?"""
         limit = self.settings.batch_max_events
         with self.engine.connect() as conn:
-            oldest = conn.execute(select(EVENTS.c.recorded_us).where(EVENTS.c.batch_seq.is_(None))
+            upto = sealed_upto(conn)
+            oldest = conn.execute(select(EVENTS.c.recorded_us).where(EVENTS.c.pos > upto)
                                   .order_by(EVENTS.c.pos).limit(1)).scalar()
             if oldest is None:
                 PENDING_EVENTS.set(0)
                 return False
-            sub = select(EVENTS.c.pos).where(EVENTS.c.batch_seq.is_(None)).limit(limit).subquery()
+            sub = select(EVENTS.c.pos).where(EVENTS.c.pos > upto).limit(limit).subquery()
             count = conn.execute(select(func.count()).select_from(sub)).scalar_one()
         PENDING_EVENTS.set(count)
         age = time.time() - oldest / 1_000_000
@@ -73,20 +83,22 @@ class Sealer:
     def seal_once(self) -> Sealed | None:
         """Seal up to batch_max_events pending events now; None when nothing is pending."""
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 return self._seal(conn)
         except IntegrityError as exc:
             raise SealConflict(f"another sealer won: {exc.orig}") from None
 
     def _seal(self, conn: Connection) -> Sealed | None:
+        last = conn.execute(select(BATCHES.c.seq, BATCHES.c.header_hash, BATCHES.c.last_pos)
+                            .order_by(BATCHES.c.seq.desc()).limit(1)).first()
+        after = 0 if last is None else last.last_pos
+        watermark = visible_watermark(conn)
         rows = conn.execute(
             select(EVENTS.c.pos, EVENTS.c.id, EVENTS.c.leaf_hash)
-            .where(EVENTS.c.batch_seq.is_(None)).order_by(EVENTS.c.pos)
-            .limit(self.settings.batch_max_events)).all()
+            .where(EVENTS.c.pos > after).where(EVENTS.c.pos <= watermark)
+            .order_by(EVENTS.c.pos).limit(self.settings.batch_max_events)).all()
         if not rows:
             return None
-        last = conn.execute(select(BATCHES.c.seq, BATCHES.c.header_hash)
-                            .order_by(BATCHES.c.seq.desc()).limit(1)).first()
         seq = 0 if last is None else last.seq + 1
         prev = GENESIS_PREV_HASH if last is None else last.header_hash
         root = merkle.root([r.leaf_hash for r in rows]).hex()
@@ -99,14 +111,8 @@ class Sealer:
         conn.execute(insert(BATCHES).values(
             seq=seq, header=header_bytes(header).decode(), header_hash=hh,
             signature=self.key.sign(header_bytes(header)), key_id=self.key.key_id,
-            merkle_root=root, size=len(rows), sealed_us=now_us))
-        claimed = conn.execute(
-            update(EVENTS).where(EVENTS.c.pos == bindparam("p")).where(EVENTS.c.batch_seq.is_(None))
-            .values(batch_seq=seq, leaf_index=bindparam("i")),
-            [{"p": r.pos, "i": i} for i, r in enumerate(rows)])
-        if claimed.rowcount != len(rows):
-            raise IntegrityError("claim", {}, Exception(
-                f"claimed {claimed.rowcount} of {len(rows)} events"))
+            merkle_root=root, size=len(rows), first_pos=rows[0].pos, last_pos=rows[-1].pos,
+            sealed_us=now_us))
         BATCHES_SEALED.inc()
         EVENTS_SEALED.inc(len(rows))
         return Sealed(seq, len(rows), hh)
@@ -120,7 +126,13 @@ class Sealer:
 
 
 class LeaderLock:
-    """PostgreSQL session advisory lock; on SQLite every process may seal (conflicts roll back)."""
+    """Leadership among processes sharing one database.
+
+    PostgreSQL: a session advisory lock, released by the server when the
+    holder's connection dies. SQLite: an exclusive flock on a file beside the
+    database, released by the kernel when the holder dies. Either way a
+    crashed leader is replaced without anyone having to notice the crash.
+    """
 
     def __init__(self, engine: Engine, key: int = ADVISORY_LOCK_KEY, what: str = "sealing"
                  ) -> None:
@@ -128,15 +140,12 @@ class LeaderLock:
         self.key = key
         self.what = what
         self._conn: Connection | None = None
-
-    @property
-    def needed(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
+        self._fd: int | None = None
 
     def hold(self) -> bool:
         """True while this process leads; tries to (re)acquire when it does not."""
-        if not self.needed:
-            return True
+        if self.engine.dialect.name == "sqlite":
+            return self._hold_file()
         try:
             if self._conn is not None:
                 self._conn.execute(text("SELECT 1"))
@@ -155,11 +164,31 @@ class LeaderLock:
             self.release()
             return False
 
+    def _hold_file(self) -> bool:
+        if self._fd is not None:
+            return True
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True
+        fd = os.open(f"{database}-{self.what.replace(' ', '-')}.lock", os.O_RDWR | os.O_CREAT,
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        log.info("acquired the %s lock; this process leads", self.what)
+        return True
+
     def release(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):  # the connection may already be gone
                 self._conn.invalidate()
             self._conn = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class BatcherThread(threading.Thread):

@@ -6,8 +6,10 @@ is then one indexed row read plus a few dictionary lookups.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,25 +30,40 @@ def event_status(batch_seq: int | None, anchored: bool) -> str:
     return "anchored" if anchored else "sealed"
 
 
+@dataclass(frozen=True)
+class BatchTree:
+    """A sealed batch's event positions (leaf order) and its Merkle tree levels."""
+
+    positions: list[int]
+    levels: list[list[bytes]]
+
+    def leaf_index(self, pos: int) -> int:
+        index = bisect.bisect_left(self.positions, pos)
+        if index == len(self.positions) or self.positions[index] != pos:
+            raise NotFound(f"position {pos} is not in this batch")
+        return index
+
+
 class TreeCache:
-    """seq -> tree levels, least recently used evicted."""
+    """seq -> BatchTree, least recently used evicted."""
 
     def __init__(self, capacity: int = TREE_CACHE_SIZE) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[int, list[list[bytes]]] = OrderedDict()
+        self._items: OrderedDict[int, BatchTree] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, seq: int, load: Any) -> list[list[bytes]]:
+    def get(self, seq: int, load: Any) -> BatchTree:
         with self._lock:
             if seq in self._items:
                 self._items.move_to_end(seq)
                 return self._items[seq]
-        levels = merkle.build_levels(load())
+        positions, leaves = load()
+        tree = BatchTree(positions, merkle.build_levels(leaves))
         with self._lock:
-            self._items[seq] = levels
+            self._items[seq] = tree
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
-        return levels
+        return tree
 
 
 class Reader:
@@ -76,23 +93,32 @@ class Reader:
             raise NotFound(f"no event with id {event_id}", id=event_id)
         return row
 
+    def batch_of(self, pos: int) -> Any:
+        """The batch row covering an event position, or None while it is pending."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(BATCHES).where(BATCHES.c.last_pos >= pos)
+                               .order_by(BATCHES.c.last_pos).limit(1)).first()
+        return row if row is not None and row.first_pos <= pos else None
+
+    def tree(self, batch: Any) -> BatchTree:
+        return self.trees.get(batch.seq, lambda: self.leaves(batch))
+
     def event(self, event_id: str) -> dict[str, Any]:
         """The event as the API shows it: committed body, status, batch, hashes."""
         row = self.event_row(event_id)
-        anchors = self.anchors_of([row.batch_seq]).get(row.batch_seq, []) \
-            if row.batch_seq is not None else []
-        return self.describe(row, anchors)
+        batch = self.batch_of(row.pos)
+        anchors = self.anchors_of([batch.seq]).get(batch.seq, []) if batch is not None else []
+        return self.describe(row, batch, anchors)
 
-    @staticmethod
-    def describe(row: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
+    def describe(self, row: Any, batch: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "id": row.id,
             "type": row.type,
             "enterprise_id": row.enterprise_id,
             "org": row.org,
-            "status": event_status(row.batch_seq, bool(anchors)),
-            "batch": None if row.batch_seq is None else
-            {"seq": row.batch_seq, "leaf_index": row.leaf_index},
+            "status": event_status(None if batch is None else batch.seq, bool(anchors)),
+            "batch": None if batch is None else
+            {"seq": batch.seq, "leaf_index": self.tree(batch).leaf_index(row.pos)},
             "event": orjson.loads(row.body) if row.body is not None else None,
             "erased": row.body is None,
             "commitment": row.commitment.hex(),
@@ -124,25 +150,30 @@ class Reader:
         anchors = self.anchors_of([r.seq for r in rows])
         return [self._batch_dict(r, anchors.get(r.seq, [])) for r in rows]
 
-    def leaves(self, seq: int) -> list[bytes]:
+    def leaves(self, batch: Any) -> tuple[list[int], list[bytes]]:
+        """Positions and leaf hashes of a batch's events, in leaf order."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(EVENTS.c.leaf_hash).where(EVENTS.c.batch_seq == seq)
-                                     .order_by(EVENTS.c.leaf_index)).scalars())
+            rows = conn.execute(select(EVENTS.c.pos, EVENTS.c.leaf_hash)
+                                .where(EVENTS.c.pos >= batch.first_pos)
+                                .where(EVENTS.c.pos <= batch.last_pos)
+                                .order_by(EVENTS.c.pos)).all()
+        return [r.pos for r in rows], [r.leaf_hash for r in rows]
 
     def proof(self, event_id: str) -> dict[str, Any]:
         """The v1 proof bundle of a sealed event."""
         row = self.event_row(event_id)
-        if row.batch_seq is None:
+        batch = self.batch_of(row.pos)
+        if batch is None:
             raise NotFound(f"event {event_id} is pending: no batch holds it yet; retry after "
                            "the next seal", id=event_id, status="pending")
-        batch = self.batch_row(row.batch_seq)
-        levels = self.trees.get(row.batch_seq, lambda: self.leaves(row.batch_seq))
-        path = merkle.inclusion_path_from_levels(levels, row.leaf_index)
+        tree = self.tree(batch)
+        leaf_index = tree.leaf_index(row.pos)
+        path = merkle.inclusion_path_from_levels(tree.levels, leaf_index)
         return build_bundle(
             event=orjson.loads(row.body) if row.body is not None else None,
             salt=row.salt, commitment=row.commitment, leaf_hash=row.leaf_hash,
-            leaf_index=row.leaf_index, tree_size=batch.size, path=path,
+            leaf_index=leaf_index, tree_size=batch.size, path=path,
             header=orjson.loads(batch.header), header_hash_hex=batch.header_hash,
             signature=batch.signature, key_id=batch.key_id,
             public_key_b64=self.key.public_key_b64,
-            anchors=self.anchors_of([row.batch_seq]).get(row.batch_seq, []))
+            anchors=self.anchors_of([batch.seq]).get(batch.seq, []))

@@ -24,21 +24,24 @@ def check_chain(ctx: LedgerContext) -> int:
     """Every invariant a sealed ledger must hold; returns the number of batches."""
     with ctx.engine.connect() as conn:
         batches = conn.execute(select(BATCHES).order_by(BATCHES.c.seq)).all()
-        prev = GENESIS_PREV_HASH
+        prev, prev_last = GENESIS_PREV_HASH, 0
         for expected_seq, b in enumerate(batches):
             header = orjson.loads(b.header)
             assert b.seq == expected_seq
             assert header["prev_header_hash"] == prev
             assert header_hash(header) == b.header_hash
             verify(ctx.key.public_key_b64, header_bytes(header), b.signature)
-            leaves = conn.execute(select(EVENTS.c.leaf_hash, EVENTS.c.leaf_index)
-                                  .where(EVENTS.c.batch_seq == b.seq)
-                                  .order_by(EVENTS.c.leaf_index)).all()
-            assert [r.leaf_index for r in leaves] == list(range(header["size"]))
+            assert b.first_pos == prev_last + 1
+            leaves = conn.execute(select(EVENTS.c.leaf_hash, EVENTS.c.id)
+                                  .where(EVENTS.c.pos >= b.first_pos)
+                                  .where(EVENTS.c.pos <= b.last_pos)
+                                  .order_by(EVENTS.c.pos)).all()
+            assert len(leaves) == header["size"] == b.size
+            assert (leaves[0].id, leaves[-1].id) == (header["first_event"], header["last_event"])
             assert merkle.root([r.leaf_hash for r in leaves]).hex() == header["merkle_root"]
-            prev = b.header_hash
+            prev, prev_last = b.header_hash, b.last_pos
         pending = conn.execute(select(func.count()).select_from(EVENTS)
-                               .where(EVENTS.c.batch_seq.is_(None))).scalar_one()
+                               .where(EVENTS.c.pos > prev_last)).scalar_one()
         assert pending == 0
     return len(batches)
 

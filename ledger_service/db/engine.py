@@ -1,9 +1,10 @@
 """Engine creation and migration.
 
 SQLite gets WAL (readers never block the writer), a busy timeout, and
-``BEGIN IMMEDIATE`` for every transaction: a deferred transaction that reads
+``BEGIN IMMEDIATE`` for every write transaction: a deferred transaction that reads
 first and writes later can fail with "database is locked" when two writers
-upgrade at once, and intake must never fail for that reason.
+upgrade at once, and intake must never fail for that reason. Readers use a
+plain BEGIN and never wait for writers (WAL).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from ..config import Settings
+from .fast import write_transaction
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -51,7 +53,10 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (db.fast.write_transaction) take the write lock up front; readers
+        # must not, or every read would queue behind the single writer.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -65,7 +70,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -6,7 +6,7 @@ database); the committed text form lives inside the canonical event body.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -14,10 +14,6 @@ class Event(SQLModel, table=True):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_enterprise_pos", "enterprise_id", "pos"),
-        Index("ix_events_batch_leaf", "batch_seq", "leaf_index"),
-        Index("ix_events_pending", "pos", sqlite_where=text("batch_seq IS NULL"),
-              postgresql_where=text("batch_seq IS NULL")),
-        Index("ix_events_loan", "loan_id"),
     )
 
     # INTEGER on SQLite so the column is the rowid alias; BIGINT elsewhere.
@@ -36,13 +32,19 @@ class Event(SQLModel, table=True):
     commitment: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     org_signature: str | None = Field(default=None, max_length=200)
-    batch_seq: int | None = Field(default=None)
-    leaf_index: int | None = Field(default=None)
     erased_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     erasure_reason: str | None = Field(default=None, max_length=500)
 
 
 class Batch(SQLModel, table=True):
+    """A sealed batch covers the events with first_pos <= pos <= last_pos, in pos order.
+
+    Batches tile the event sequence without gaps or overlaps (each starts right
+    after its predecessor's last_pos), so which batch holds an event, and at
+    which leaf, follows from its position: sealing writes one row, not one per
+    event, the way a Certificate Transparency log assigns sequence numbers.
+    """
+
     __tablename__ = "batches"
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -52,6 +54,8 @@ class Batch(SQLModel, table=True):
     key_id: str = Field(max_length=64, nullable=False)
     merkle_root: str = Field(max_length=64, nullable=False)
     size: int = Field(nullable=False)
+    first_pos: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_pos: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     sealed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:46:58.398255
+Create Date: 2026-11-26
 """
 
 from __future__ import annotations
@@ -51,9 +51,12 @@ def upgrade() -> None:
     sa.Column('key_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('merkle_root', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('first_pos', sa.BigInteger(), nullable=False),
+    sa.Column('last_pos', sa.BigInteger(), nullable=False),
     sa.Column('sealed_us', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('seq'),
-    sa.UniqueConstraint('header_hash')
+    sa.UniqueConstraint('header_hash'),
+    sa.UniqueConstraint('last_pos')
     )
     op.create_table('events',
     sa.Column('pos', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -70,18 +73,13 @@ def upgrade() -> None:
     sa.Column('commitment', sa.LargeBinary(), nullable=False),
     sa.Column('leaf_hash', sa.LargeBinary(), nullable=False),
     sa.Column('org_signature', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('batch_seq', sa.Integer(), nullable=True),
-    sa.Column('leaf_index', sa.Integer(), nullable=True),
     sa.Column('erased_us', sa.BigInteger(), nullable=True),
     sa.Column('erasure_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.PrimaryKeyConstraint('pos'),
     sa.UniqueConstraint('id')
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index('ix_events_batch_leaf', ['batch_seq', 'leaf_index'], unique=False)
         batch_op.create_index('ix_events_enterprise_pos', ['enterprise_id', 'pos'], unique=False)
-        batch_op.create_index('ix_events_loan', ['loan_id'], unique=False)
-        batch_op.create_index('ix_events_pending', ['pos'], unique=False, sqlite_where=sa.text('batch_seq IS NULL'), postgresql_where=sa.text('batch_seq IS NULL'))
 
     op.create_table('kv',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
@@ -103,10 +101,7 @@ def downgrade() -> None:
     op.drop_table('orgs')
     op.drop_table('kv')
     with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_index('ix_events_pending', sqlite_where=sa.text('batch_seq IS NULL'), postgresql_where=sa.text('batch_seq IS NULL'))
-        batch_op.drop_index('ix_events_loan')
         batch_op.drop_index('ix_events_enterprise_pos')
-        batch_op.drop_index('ix_events_batch_leaf')
 
     op.drop_table('events')
     op.drop_table('batches')

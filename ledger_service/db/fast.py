@@ -1,0 +1,114 @@
+"""Hot-path writes below the ORM: plain executemany on SQLite, COPY on PostgreSQL.
+
+SQLAlchemy's per-row parameter processing costs more than the database work
+for the ledger's narrow rows (about 30 µs a row against 3 µs); intake and
+sealing hand tuples straight to the driver instead. Same columns, same
+transaction, same constraints.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+EVENT_COLUMNS = ("id", "type", "enterprise_id", "org", "loan_id", "occurred_us", "recorded_us",
+                 "refs", "body", "salt", "commitment", "leaf_hash", "org_signature")
+
+_SQLITE_INSERT = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})")
+_PG_COPY = f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+_WRITE_LOCKS: dict[int, WriterLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class WriterLock:
+    """One SQLite writer at a time, across threads (a lock) and processes (flock).
+
+    SQLite admits one writer; writers that collide otherwise wait in its busy
+    handler, which sleeps in coarse steps (tens of milliseconds) and wrecks
+    tail latency. A blocking flock hands the write over the moment it is free.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else None
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+def write_guard(engine: Engine) -> Any:
+    """The writer lock of a SQLite engine; PostgreSQL needs none (row locks suffice)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(id(engine))
+        if lock is None:
+            database = engine.url.database
+            path = f"{database}-writer.lock" if database and database != ":memory:" else None
+            lock = _WRITE_LOCKS[id(engine)] = WriterLock(path)
+        return lock
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: serialized on SQLite (BEGIN IMMEDIATE), plain elsewhere."""
+    with write_guard(engine), engine.connect() as conn:
+        conn = conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            yield conn
+
+
+def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert event rows (tuples in EVENT_COLUMNS order) inside the caller's transaction."""
+    if not rows:
+        return
+    intake_barrier(conn)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(_SQLITE_INSERT, list(rows))
+
+
+#: PostgreSQL advisory lock guarding the sealing watermark (see visible_watermark).
+INTAKE_BARRIER_KEY = 0x4C45444745520002
+
+
+def intake_barrier(conn: Connection) -> None:
+    """Called first in every intake transaction (PostgreSQL: a shared advisory lock).
+
+    Sequence values are handed out at insert but become visible at commit, so
+    a later position can be visible before an earlier one. Intake holds this
+    lock shared until it commits; the sealer takes it exclusively for a moment
+    (visible_watermark) and so sees a prefix with no holes still to fill.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({INTAKE_BARRIER_KEY})")
+
+
+def visible_watermark(conn: Connection) -> int:
+    """The highest event position below which every event that will ever exist is visible."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({INTAKE_BARRIER_KEY})")
+        try:
+            return conn.exec_driver_sql("SELECT coalesce(max(pos), 0) FROM events").scalar_one()
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({INTAKE_BARRIER_KEY})")
+    # SQLite: the sealer holds the single write lock, so nothing is in flight.
+    return conn.exec_driver_sql("SELECT coalesce(max(pos), 0) FROM events").scalar_one()
