@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select, update
 
+from .db.fast import write_transaction
 from .db.models import API_KEYS, ORGS
 from .errors import InvalidInput, NotFound, Unauthorized
 from .signing import InvalidKey, load_verify_key
@@ -50,7 +51,7 @@ class KeyStore:
         if not org or len(org) > 128:
             raise InvalidInput("org must be 1 to 128 characters")
         token = KEY_PREFIX + secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             result = conn.execute(insert(API_KEYS).values(
                 key_hash=_hash(token), prefix=token[:10], role=role, org=org, label=label,
                 created_us=_now_us()))
@@ -77,7 +78,7 @@ class KeyStore:
                  "created_us": r.created_us, "revoked": r.revoked_us is not None} for r in rows]
 
     def revoke(self, key_id: int) -> None:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             done = conn.execute(update(API_KEYS).where(API_KEYS.c.id == key_id)
                                 .where(API_KEYS.c.revoked_us.is_(None))
                                 .values(revoked_us=_now_us()))
@@ -96,7 +97,7 @@ class OrgStore:
                 load_verify_key(public_key_b64)
             except InvalidKey as exc:
                 raise InvalidInput(f"public key: {exc}") from None
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             exists = conn.execute(select(ORGS.c.name).where(ORGS.c.name == name)).first()
             if exists:
                 conn.execute(update(ORGS).where(ORGS.c.name == name).values(

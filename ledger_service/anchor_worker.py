@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from anchoring.backend import AnchorBackend, AnchorRefused, AnchorUnavailable
 
 from .batcher import LeaderLock
+from .db.fast import write_transaction
 from .db.models import ANCHORS, BATCHES
 from .metrics import ANCHOR_FAILURES, ANCHORED
 from .signing import ServiceKey
@@ -44,7 +45,7 @@ def unanchored(engine: Engine, backend: str, limit: int = 100) -> list[Any]:
 def store_receipt(engine: Engine, seq: int, backend: str, receipt: dict[str, Any]) -> bool:
     """Record a receipt; False when one was already there (a retry or a racing worker)."""
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             conn.execute(insert(ANCHORS).values(batch_seq=seq, backend=backend,
                                                 receipt=orjson.dumps(receipt).decode(),
                                                 anchored_us=time.time_ns() // 1000))

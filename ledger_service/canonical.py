@@ -74,3 +74,15 @@ def canonicalize_reference(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, UnicodeError) as exc:
         raise CanonicalizationError(str(exc)) from exc
+
+
+def canonicalize_schema_document(doc: dict[str, Any]) -> bytes:
+    """JCS of a document built from a validated event: orjson alone, no walk.
+
+    Only for documents whose shape the event schema fixes: every key is an
+    ASCII field name, every integer is bounded far below 2^53, and there are
+    no floats. For those, orjson's sorted output is byte-equal to RFC 8785
+    (tests/test_canonical.py proves it over the schema); anything else must
+    go through canonicalize().
+    """
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)

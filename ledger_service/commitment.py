@@ -36,6 +36,12 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
+def new_salts(count: int) -> list[bytes]:
+    """count salts from one CSPRNG read (one syscall for a whole bulk request)."""
+    pool = secrets.token_bytes(SALT_BYTES * count)
+    return [pool[i:i + SALT_BYTES] for i in range(0, len(pool), SALT_BYTES)]
+
+
 def commitment_of(salt: bytes, body: bytes) -> bytes:
     """SHA-256(salt || JCS(event)) over already-canonical bytes."""
     return hashlib.sha256(salt + body).digest()

@@ -50,6 +50,15 @@ class LedgerContext:
                    reader=Reader(engine, key), sealer=Sealer(engine, key, settings),
                    keys=KeyStore(engine), orgs=OrgStore(engine))
 
+    @property
+    def intake(self) -> Any:
+        """The group-commit writer the API records through (started on first use)."""
+        if "intake" not in self.extras:
+            from .intake_queue import IntakeQueue
+
+            self.extras["intake"] = IntakeQueue(self.engine, self.recorder)
+        return self.extras["intake"]
+
     def anchor_workers(self) -> list[Any]:
         """One background worker per configured backend (created once)."""
         if "anchor_workers" not in self.extras:
@@ -62,6 +71,8 @@ class LedgerContext:
         return self.extras["anchor_workers"]
 
     def close(self) -> None:
+        if "intake" in self.extras:
+            self.extras["intake"].stop()
         for backend in self.backends:
             try:
                 backend.close()

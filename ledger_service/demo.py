@@ -23,6 +23,7 @@ from .bundle import verify_bundle
 from .cli import print_verdict
 from .config import Settings
 from .context import LedgerContext
+from .db.fast import write_transaction
 from .db.models import EVENTS
 from .server import BackgroundServer
 from .story import BANK_ORG, ENTERPRISES, PLATFORM_ORG, consent_event, loan_event, score_event
@@ -105,7 +106,7 @@ def _wait_status(client: httpx.Client, token: str, event_id: str, wanted: set[st
 
 def _tamper(ctx: LedgerContext, event_id: str) -> str:
     """Change one byte of one stored event, as a rogue operator or a disk fault would."""
-    with ctx.engine.begin() as conn:
+    with write_transaction(ctx.engine) as conn:
         body = conn.execute(select(EVENTS.c.body).where(EVENTS.c.id == event_id)).scalar_one()
         text = body.decode()
         needle = '"rate_bp":'

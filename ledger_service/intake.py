@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
-from .canonical import canonicalize
-from .commitment import commitment_of, leaf_of, new_salt
-from .db.models import EVENTS, ORGS
+from .canonical import canonicalize, canonicalize_schema_document
+from .commitment import commitment_of, leaf_of, new_salts
+from .db.fast import insert_events, write_transaction
+from .db.models import BATCHES, EVENTS, ORGS
 from .errors import BadSignature, DuplicateEvent, RefRuleViolation, UnknownRef
 from .events import payload_json
 from .signing import InvalidKey, InvalidSignature, verify
@@ -28,6 +30,8 @@ from .timefmt import to_text
 
 LOAN_STEPS_AFTER_APPROVAL = ("loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed")
 _LOOKUP_CHUNK = 500
+LOAN_TYPES = frozenset({"loan.applied", "loan.approved", "loan.rejected",
+                        *LOAN_STEPS_AFTER_APPROVAL})
 #: Types whose evidence must cite earlier events (DESIGN.md, "refs must include").
 NEEDS_REFS = frozenset({"consent.revoked", "loan.approved", "loan.rejected",
                         *LOAN_STEPS_AFTER_APPROVAL, "certificate.issued", "certificate.revoked"})
@@ -94,49 +98,69 @@ def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None
         need("score.computed", "the score.computed it states")
 
 
+@dataclass
+class Submission:
+    """One request's worth of events, as intake receives it."""
+
+    org: str
+    events: Sequence[Any]
+    #: The events as submitted (JSON objects), needed only to check org signatures.
+    raw_events: Sequence[dict[str, Any]] | None = None
+    bulk_signature: str | None = None
+    raw_bulk: dict[str, Any] | None = None
+
+
 class Recorder:
-    """Validated events in, committed rows out."""
+    """Validated events in, committed rows out.
+
+    ``apply`` does all of one submission's work on a connection inside the
+    caller's write transaction (intake_queue groups many submissions into one
+    commit); ``record`` is the same in a transaction of its own.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def lookup(self, ids: Iterable[str]) -> dict[str, RefInfo]:
+    def lookup(self, ids: Iterable[str], conn: Connection | None = None) -> dict[str, RefInfo]:
         """RefInfo for the stored events among ids."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.lookup(ids, own)
         wanted = list(dict.fromkeys(ids))
         found: dict[str, RefInfo] = {}
         cols = (EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id, EVENTS.c.loan_id)
-        with self.engine.connect() as conn:
-            for i in range(0, len(wanted), _LOOKUP_CHUNK):
-                chunk = wanted[i:i + _LOOKUP_CHUNK]
-                for row in conn.execute(select(*cols).where(EVENTS.c.id.in_(chunk))):
-                    found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
+        for i in range(0, len(wanted), _LOOKUP_CHUNK):
+            chunk = wanted[i:i + _LOOKUP_CHUNK]
+            for row in conn.execute(select(*cols).where(EVENTS.c.id.in_(chunk))):
+                found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
         return found
 
-    def org_key(self, org: str) -> tuple[str | None, bool]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
-                               .where(ORGS.c.name == org)).first()
+    @staticmethod
+    def _org_key(conn: Connection, org: str) -> tuple[str | None, bool]:
+        row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
+                           .where(ORGS.c.name == org)).first()
         return (row.public_key, bool(row.require_signatures)) if row else (None, False)
 
-    def verify_signatures(self, org: str, events: Sequence[Any], raw: Sequence[dict[str, Any]],
-                          bulk_signature: str | None, raw_bulk: dict[str, Any] | None) -> None:
+    def verify_signatures(self, conn: Connection, sub: Submission) -> None:
         """Org signatures: over JCS of each event as submitted (minus "signature"),
         or one over JCS({"events": [...]}) for a whole bulk request."""
-        signed = bulk_signature is not None or any(e.signature for e in events)
-        public_key, required = self.org_key(org)
+        signed = sub.bulk_signature is not None or any(e.signature for e in sub.events)
+        public_key, required = self._org_key(conn, sub.org)
         if not signed:
             if required:
-                raise BadSignature(f"org {org!r} must sign its submissions")
+                raise BadSignature(f"org {sub.org!r} must sign its submissions")
             return
         if public_key is None:
-            raise BadSignature(f"org {org!r} has no registered public key to verify against")
+            raise BadSignature(f"org {sub.org!r} has no registered public key to verify against")
         try:
-            if bulk_signature is not None:
-                assert raw_bulk is not None
-                message = canonicalize({k: v for k, v in raw_bulk.items() if k != "signature"})
-                verify(public_key, message, bulk_signature)
+            if sub.bulk_signature is not None:
+                assert sub.raw_bulk is not None
+                message = canonicalize({k: v for k, v in sub.raw_bulk.items()
+                                        if k != "signature"})
+                verify(public_key, message, sub.bulk_signature)
                 return
-            for index, (event, doc) in enumerate(zip(events, raw, strict=True)):
+            raw_events = sub.raw_events or [{}] * len(sub.events)
+            for index, (event, doc) in enumerate(zip(sub.events, raw_events, strict=True)):
                 if not event.signature:
                     if required:
                         raise BadSignature("unsigned event in a signed submission", index=index)
@@ -149,23 +173,38 @@ class Recorder:
         except (InvalidKey, InvalidSignature) as exc:
             raise BadSignature(str(exc)) from None
 
-    def record(self, org: str, events: Sequence[Any]) -> list[Recorded]:
-        """Commit and store events atomically; return ids and leaf hashes in order."""
+    def record(self, org: str, events: Sequence[Any], **signed: Any) -> list[Recorded]:
+        """Commit and store events atomically in a transaction of their own."""
+        sub = Submission(org, events, **signed)
+        try:
+            with write_transaction(self.engine) as conn:
+                return self.apply(conn, sub)
+        except IntegrityError:
+            # Only the unique event id can collide: a concurrent submission of the same
+            # client-chosen id won the race. Answer as a retry would be answered.
+            with write_transaction(self.engine) as conn:
+                return self.apply(conn, sub)
+
+    def apply(self, conn: Connection, sub: Submission) -> list[Recorded]:
+        """Check and insert one submission on conn; raises before writing anything if bad."""
+        self.verify_signatures(conn, sub)
+        org, events = sub.org, sub.events
         recorded_us = time.time_ns() // 1000
         recorded_at = to_text(datetime.fromtimestamp(recorded_us / 1_000_000, UTC))
         ids = [e.id or new_event_id() for e in events]
         given = [e.id for e in events if e.id]
         if len(set(ids)) != len(ids):
             raise DuplicateEvent("the request names one event id twice")
-        existing_ids = set(self.lookup(given)) if given else set()
+        existing_ids = set(self.lookup(given, conn)) if given else set()
         local: dict[str, RefInfo] = {}
         ref_ids = {r for e in events for r in e.refs}
-        refs = self.lookup(ref_ids - set(ids)) if ref_ids else {}
-        rows: list[dict[str, Any]] = []
+        refs = self.lookup(ref_ids - set(ids), conn) if ref_ids else {}
+        rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
+        salts = new_salts(len(events))
         for index, (event, event_id) in enumerate(zip(events, ids, strict=True)):
             if event_id in existing_ids:
-                results.append(self._existing(org, event, event_id, index))
+                results.append(self._existing(conn, org, event, event_id, index))
                 continue
             for r in event.refs:
                 if r not in refs and r not in local:
@@ -173,33 +212,31 @@ class Recorder:
                                      "(or comes later in this request)", index=index, ref=r)
             if event.refs or event.type in NEEDS_REFS:
                 check_ref_rules(index, event, ChainMap(local, refs))
-            loan_id = getattr(event.payload, "loan_id", None)
+            loan_id = event.payload.loan_id if event.type in LOAN_TYPES else None
             local[event_id] = RefInfo(event_id, event.type, event.enterprise_id, loan_id)
             doc = {"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
                    "org": org, "occurred_at": to_text(event.occurred_at),
                    "recorded_at": recorded_at, "refs": list(event.refs),
                    "payload": payload_json(event)}
-            body = canonicalize(doc)
-            salt = new_salt()
+            body = canonicalize_schema_document(doc)
+            salt = salts[index]
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
-            rows.append({"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
-                         "org": org, "loan_id": loan_id, "occurred_us": _us(event.occurred_at),
-                         "recorded_us": recorded_us,
-                         "refs": orjson.dumps(list(event.refs)).decode(), "body": body,
-                         "salt": salt, "commitment": commitment, "leaf_hash": leaf,
-                         "org_signature": event.signature})
+            rows.append((event_id, event.type, event.enterprise_id, org, loan_id,
+                         _us(event.occurred_at), recorded_us,
+                         orjson.dumps(list(event.refs)).decode(), body, salt, commitment, leaf,
+                         event.signature))
             results.append(Recorded(event_id, leaf.hex()))
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(insert(EVENTS), rows)
+        insert_events(conn, rows)
         return results
 
-    def _existing(self, org: str, event: Any, event_id: str, index: int) -> Recorded:
+    @staticmethod
+    def _existing(conn: Connection, org: str, event: Any, event_id: str, index: int
+                  ) -> Recorded:
         """A retried submission of a stored event is answered; a different one is refused."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(EVENTS.c.body, EVENTS.c.org, EVENTS.c.leaf_hash,
-                                      EVENTS.c.batch_seq).where(EVENTS.c.id == event_id)).one()
+        row = conn.execute(select(EVENTS.c.body, EVENTS.c.org, EVENTS.c.leaf_hash,
+                                  EVENTS.c.pos).where(EVENTS.c.id == event_id)).one()
+        upto = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))).scalar_one()
         same = False
         if row.body is not None and row.org == org:
             stored = orjson.loads(row.body)
@@ -211,5 +248,5 @@ class Recorder:
         if not same:
             raise DuplicateEvent(f"event id {event_id} is already recorded with other content",
                                  index=index, id=event_id)
-        status = "pending" if row.batch_seq is None else "sealed"
+        status = "pending" if row.pos > upto else "sealed"
         return Recorded(event_id, row.leaf_hash.hex(), status, duplicate=True)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, insert, select, update
 
+from .db.fast import write_transaction
 from .db.models import KV
 
 
@@ -18,7 +19,7 @@ def get(engine: Engine, key: str) -> Any:
 
 def put(engine: Engine, key: str, value: Any) -> None:
     text = orjson.dumps(value).decode()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         done = conn.execute(update(KV).where(KV.c.key == key).values(value=text))
         if done.rowcount == 0:
             conn.execute(insert(KV).values(key=key, value=text))

@@ -14,10 +14,10 @@ def to_text(moment: datetime) -> str:
     """Canonical RFC 3339 UTC text of an aware datetime."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; give a timezone")
-    moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat() writes microseconds only when non-zero, which is the form we want.
+    return moment.replace(tzinfo=None).isoformat() + "Z"
 
 
 def from_text(text: str) -> datetime:

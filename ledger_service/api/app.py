@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from .. import __version__
 from ..batcher import BatcherThread
 from ..context import LedgerContext
-from ..metrics import REQUEST_SECONDS, REQUESTS
 from . import errors
 from .limits import BodyLimitMiddleware
+from .observe import MetricsMiddleware
 from .responses import JSON
 from .routes import batches, events, system, verify
 
 
-def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
+def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool = False
+               ) -> FastAPI:
     """Build the app around a ledger context.
 
     With ``background`` the batcher (and the anchor worker, when ledgers are
@@ -44,6 +44,8 @@ def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
                 thread.stop()
             for thread in threads:
                 thread.join(timeout=10)
+            if close_ctx:
+                ctx.close()
 
     app = FastAPI(title="Credit evidence ledger", version=__version__, lifespan=lifespan,
                   default_response_class=JSON,
@@ -55,15 +57,6 @@ def create_app(ctx: LedgerContext, *, background: bool = True) -> FastAPI:
     for router in (events.router, batches.router, verify.router, system.router):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(request.method, path).observe(time.perf_counter() - start)
-        return response
-
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
     return app

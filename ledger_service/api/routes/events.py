@@ -6,11 +6,11 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from ...errors import InvalidInput, TooLarge
 from ...events import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
+from ...intake import Submission
 from ...metrics import EVENTS_RECORDED
 from ...policy import check_may_record, require_role
 from ..deps import Caller, Ctx
@@ -52,15 +52,8 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
     check_may_record(caller, 0, event)
-
-    def work() -> Any:
-        if event.signature:
-            ctx.recorder.verify_signatures(caller.org, [event], [_raw(body)], None, None)
-        else:
-            ctx.recorder.verify_signatures(caller.org, [event], [], None, None)
-        return ctx.recorder.record(caller.org, [event])[0]
-
-    result = await run_in_threadpool(work)
+    raw = [_raw(body)] if event.signature else [{}]
+    result = (await ctx.intake.record(Submission(caller.org, [event], raw_events=raw)))[0]
     if not result.duplicate:
         EVENTS_RECORDED.labels(event.type).inc()
     return JSON({"id": result.id, "leaf_hash": result.leaf_hash,
@@ -80,14 +73,11 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     for index, event in enumerate(bulk.events):
         check_may_record(caller, index, event)
 
-    def work() -> Any:
-        signed = bulk.signature is not None or any(e.signature for e in bulk.events)
-        raw = _raw(body) if signed else None
-        ctx.recorder.verify_signatures(caller.org, bulk.events,
-                                       raw["events"] if raw else [], bulk.signature, raw)
-        return ctx.recorder.record(caller.org, bulk.events)
-
-    results = await run_in_threadpool(work)
+    signed = bulk.signature is not None or any(e.signature for e in bulk.events)
+    raw = _raw(body) if signed else None
+    results = await ctx.intake.record(Submission(
+        caller.org, bulk.events, raw_events=raw["events"] if raw else [{}] * len(bulk.events),
+        bulk_signature=bulk.signature, raw_bulk=raw))
     for event, result in zip(bulk.events, results, strict=True):
         if not result.duplicate:
             EVENTS_RECORDED.labels(event.type).inc()

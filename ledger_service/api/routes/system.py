@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
+from ...batcher import sealed_upto
 from ...db.models import ANCHORS, BATCHES, EVENTS
 from ...metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
 from ..deps import Ctx
@@ -53,7 +54,7 @@ def readyz(ctx: Ctx) -> JSON:
         with ctx.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             pending = conn.execute(select(func.count()).select_from(EVENTS)
-                                   .where(EVENTS.c.batch_seq.is_(None))).scalar_one()
+                                   .where(EVENTS.c.pos > sealed_upto(conn))).scalar_one()
         checks["database"] = {"ok": True, "pending_events": int(pending)}
     except Exception as exc:
         ready = False
