@@ -70,12 +70,9 @@ def evm_chain(ctx: LedgerContext) -> Any:
     process) a stale deployment is replaced.
     """
     if "evm_chain" not in ctx.extras:
-        import os
-
         from anchoring.evm.chain import connect, ensure_deployed
 
-        chain = connect(ctx.settings.evm_rpc_url,
-                        private_key=os.environ.get("LEDGER_EVM_PRIVATE_KEY") or None)
+        chain = connect(ctx.settings.evm_rpc_url, private_key=ctx.settings.evm_private_key)
         key = f"evm.deployment.{chain.chain_id}"
         deployment = ensure_deployed(chain, kv.get(ctx.engine, key))
         kv.put(ctx.engine, key, deployment.to_dict())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,21 +32,20 @@ def _ctx(settings: Settings | None = None) -> Any:
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          workers: Annotated[int, typer.Option(
+              help="API processes; one of them seals and anchors (leader lock)")] = 1,
           log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info") -> None:
     """Run the API with the batcher (and anchor workers, when ledgers are configured)."""
     import uvicorn
 
-    from .anchors import attach_backends
-    from .api.app import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    ctx = _ctx()
-    attach_backends(ctx)
-    try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level,
-                    access_log=False)
-    finally:
-        ctx.close()
+    settings = Settings()
+    if workers > 1 and settings.evm_enabled and not settings.evm_rpc_url:
+        err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
+                  "use --workers 1 or point LEDGER_EVM_RPC_URL at a node")
+        raise typer.Exit(2)
+    _ctx(settings).close()  # migrate once, before any worker starts
+    uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False)
 
 
 @app.command()

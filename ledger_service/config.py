@@ -42,6 +42,9 @@ class Settings(BaseSettings):
                                         "anchor every batch header on Fabric")
     evm_rpc_url: str | None = Field(None, description="EVM JSON-RPC node for the second anchor "
                                     "and certificate tokens")
+    evm_private_key: str | None = Field(None, description="Hex private key that signs EVM "
+                                        "transactions; unset means the node's first unlocked "
+                                        "account (or the embedded chain's)")
     evm_enabled: bool = Field(False, description="Anchor on EVM too (the embedded eth-tester "
                               "chain when no RPC URL is set)")
     anchor_retry_max_seconds: float = Field(30.0, gt=0, description="Longest backoff between "

@@ -50,6 +50,6 @@ if (( ${#need_apt[@]} )); then
 fi
 
 if (( dev )) && command -v npm >/dev/null 2>&1 && [[ -f anchoring/evm/package.json ]]; then
-  (cd anchoring/evm && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  npm ci --prefix anchoring/evm --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
 echo "setup: ready (.venv)"

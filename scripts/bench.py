@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Benchmark the real service: start `ledger serve`, drive it over HTTP, print key=value lines.
+
+    .venv/bin/python scripts/bench.py                      # SQLite (the default store)
+    .venv/bin/python scripts/bench.py --database postgres  # PostgreSQL on 127.0.0.1:5432
+
+Figures: bulk intake (events/s through POST /v1/events/bulk, durable on commit),
+single-event POST (requests/s, p50/p99 at a stated concurrency), proof fetch
+latency, offline verification time per bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ledger_service.bundle import verify_bundle  # noqa: E402
+from ledger_service.server import free_port  # noqa: E402
+from ledger_service.story import ENTERPRISES, score_event  # noqa: E402
+
+PG_ADMIN = os.environ.get("LEDGER_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Service:
+    """`ledger serve` in a subprocess on a fresh data dir (and database)."""
+
+    def __init__(self, database: str, batch_events: int, workers: int) -> None:
+        self.workers = workers
+        self.tmp = tempfile.TemporaryDirectory(prefix="ledger-bench-")
+        self.port = free_port()
+        self.env = {**os.environ, "LEDGER_DATA_DIR": self.tmp.name,
+                    "LEDGER_BATCH_MAX_EVENTS": str(batch_events),
+                    "LEDGER_BATCH_MAX_SECONDS": "1"}
+        self.env.pop("DATABASE_URL", None)
+        self.pg_db = None
+        if database == "postgres":
+            self.pg_db = f"ledger_bench_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.pg_db}"')
+            self.env["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.pg_db
+        self.ledger = [sys.executable, "-m", "ledger_service.cli"]
+        self.proc: subprocess.Popen | None = None
+
+    def key(self, role: str, org: str) -> str:
+        out = subprocess.run([*self.ledger, "keys", "create", "--role", role, "--org", org],
+                             env=self.env, capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    def start(self) -> str:
+        self.proc = subprocess.Popen([*self.ledger, "serve", "--port", str(self.port),
+                                      "--workers", str(self.workers),
+                                      "--log-level", "warning"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("service did not start")
+
+    def peak_rss_mb(self) -> float:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()  # type: ignore[union-attr]
+            line = next(x for x in status.splitlines() if x.startswith("VmHWM"))
+            return int(line.split()[1]) / 1024
+        except (OSError, StopIteration):
+            return 0.0
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        if self.pg_db:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_db}" WITH (FORCE)')
+        self.tmp.cleanup()
+
+
+def scores(n: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        ent = ENTERPRISES[i % len(ENTERPRISES)]
+        out.append(score_event(ent.uscc, random.randint(0, 1000), "BBB",
+                               (random.randint(0, 100), random.randint(0, 100),
+                                random.randint(0, 100)), hours=i / 1000))
+    return out
+
+
+def bench_bulk(url: str, token: str, total: int, per_request: int, clients: int) -> float:
+    bodies = [orjson.dumps({"events": scores(per_request)}) for _ in range(total // per_request)]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def send(chunk: list[bytes]) -> None:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            for body in chunk:
+                r = client.post("/v1/events/bulk", content=body, headers=headers)
+                if r.status_code != 201:
+                    raise RuntimeError(r.text[:500])
+
+    chunks = [bodies[i::clients] for i in range(clients)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(send, chunks))
+    return len(bodies) * per_request / (time.perf_counter() - start)
+
+
+async def _singles(url: str, token: str, count: int, concurrency: int) -> list[float]:
+    bodies = [orjson.dumps(e) for e in scores(count)]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                t0 = time.perf_counter()
+                r = await client.post("/v1/events", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 201:
+                    raise RuntimeError(r.text[:300])
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def bench_single(url: str, token: str, count: int, concurrency: int) -> dict[str, float]:
+    start = time.perf_counter()
+    lat = asyncio.run(_singles(url, token, count, concurrency))
+    wall = time.perf_counter() - start
+    return {"single_post_rps": count / wall, "single_post_p50_ms": percentile(lat, .5) * 1e3,
+            "single_post_p99_ms": percentile(lat, .99) * 1e3}
+
+
+def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
+        ids = [e["id"] for e in client.post("/v1/events/bulk", json={"events": scores(2000)}
+                                            ).json()["events"]]
+        deadline = time.monotonic() + 120
+        while client.get(f"/v1/events/{ids[-1]}").json()["status"] == "pending":
+            if time.monotonic() > deadline:
+                raise RuntimeError("events were never sealed")
+            time.sleep(0.2)
+        lat = []
+        bundle: dict[str, Any] = {}
+        for event_id in random.choices(ids, k=count):
+            t0 = time.perf_counter()
+            r = client.get(f"/v1/events/{event_id}/proof")
+            lat.append(time.perf_counter() - t0)
+            bundle = r.json()
+    return {"proof_p50_ms": percentile(lat, .5) * 1e3,
+            "proof_p99_ms": percentile(lat, .99) * 1e3}, bundle
+
+
+def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:
+    keys = {bundle["batch"]["key_id"]: bundle["batch"]["public_key"]}
+    assert verify_bundle(bundle, pinned_keys=keys).valid
+    start = time.perf_counter()
+    for _ in range(rounds):
+        verify_bundle(bundle, pinned_keys=keys)
+    return (time.perf_counter() - start) / rounds * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--bulk-events", type=int, default=200_000)
+    parser.add_argument("--bulk-size", type=int, default=10_000)
+    parser.add_argument("--bulk-clients", type=int, default=2)
+    parser.add_argument("--single", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--proofs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="API processes")
+    args = parser.parse_args()
+
+    service = Service(args.database, batch_events=1024, workers=args.workers)
+    platform = service.key("platform", "bench-platform")
+    url = service.start()
+    try:
+        print(f"database={args.database}")
+        print(f"cpu_count={os.cpu_count()}")
+        print(f"workers={args.workers}")
+        bulk = bench_bulk(url, platform, args.bulk_events, args.bulk_size, args.bulk_clients)
+        print(f"bulk_events_per_s={bulk:.0f}")
+        print(f"bulk_request_events={args.bulk_size}")
+        print(f"bulk_clients={args.bulk_clients}")
+        for key, value in bench_single(url, platform, args.single, args.concurrency).items():
+            print(f"{key}={value:.2f}")
+        print(f"single_post_concurrency={args.concurrency}")
+        proofs, bundle = bench_proofs(url, platform, args.proofs)
+        for key, value in proofs.items():
+            print(f"{key}={value:.2f}")
+        print(f"verify_us={bench_verify(bundle):.1f}")
+        print(f"server_peak_rss_mb={service.peak_rss_mb():.0f}")
+    finally:
+        service.stop()
+
+
+if __name__ == "__main__":
+    main()
