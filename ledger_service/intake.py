@@ -69,31 +69,32 @@ def _us(moment: Any) -> int:
 
 def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None:
     """The per-type rules of DESIGN.md: which earlier events a step must rely on."""
-    etype = event.type
-    mine = [refs[r] for r in event.refs]
-    same = [r for r in mine if r.enterprise_id == event.enterprise_id]
+    etype = event["type"]
+    event_refs = event.get("refs") or ()
+    mine = [refs[r] for r in event_refs]
+    same = [r for r in mine if r.enterprise_id == event["enterprise_id"]]
 
     def need(kind: str, what: str, loan_id: str | None = None) -> None:
         if not any(r.type == kind and (loan_id is None or r.loan_id == loan_id) for r in same):
             raise RefRuleViolation(f"a {etype} must ref {what}", index=index,
                                    event_type=etype, required=kind)
 
-    payload = event.payload
+    payload = event["payload"]
     if etype == "consent.revoked":
-        target = refs.get(payload.consent_id)
-        if payload.consent_id not in event.refs or target is None:
+        target = refs.get(payload["consent_id"])
+        if payload["consent_id"] not in event_refs or target is None:
             raise RefRuleViolation("a consent.revoked must ref the consent it revokes "
                                    "(payload.consent_id)", index=index, event_type=etype)
-        if target.type != "consent.granted" or target.enterprise_id != event.enterprise_id:
+        if target.type != "consent.granted" or target.enterprise_id != event["enterprise_id"]:
             raise RefRuleViolation("consent_id must name a consent.granted of the same "
                                    "enterprise", index=index, event_type=etype)
     elif etype == "loan.approved":
         need("score.computed", "a score.computed of the same enterprise")
         need("consent.granted", "a consent.granted of the same enterprise")
     elif etype == "loan.rejected":
-        need("loan.applied", "the loan.applied with the same loan_id", payload.loan_id)
+        need("loan.applied", "the loan.applied with the same loan_id", payload["loan_id"])
     elif etype in LOAN_STEPS_AFTER_APPROVAL:
-        need("loan.approved", "the loan.approved with the same loan_id", payload.loan_id)
+        need("loan.approved", "the loan.approved with the same loan_id", payload["loan_id"])
     elif etype in ("certificate.issued", "certificate.revoked"):
         need("score.computed", "the score.computed it states")
 
@@ -144,7 +145,7 @@ class Recorder:
     def verify_signatures(self, conn: Connection, sub: Submission) -> None:
         """Org signatures: over JCS of each event as submitted (minus "signature"),
         or one over JCS({"events": [...]}) for a whole bulk request."""
-        signed = sub.bulk_signature is not None or any(e.signature for e in sub.events)
+        signed = sub.bulk_signature is not None or any(e.get("signature") for e in sub.events)
         public_key, required = self._org_key(conn, sub.org)
         if not signed:
             if required:
@@ -161,13 +162,13 @@ class Recorder:
                 return
             raw_events = sub.raw_events or [{}] * len(sub.events)
             for index, (event, doc) in enumerate(zip(sub.events, raw_events, strict=True)):
-                if not event.signature:
+                if not event.get("signature"):
                     if required:
                         raise BadSignature("unsigned event in a signed submission", index=index)
                     continue
                 message = canonicalize({k: v for k, v in doc.items() if k != "signature"})
                 try:
-                    verify(public_key, message, event.signature)
+                    verify(public_key, message, event["signature"])
                 except (InvalidKey, InvalidSignature) as exc:
                     raise BadSignature(f"event {index}: {exc}", index=index) from None
         except (InvalidKey, InvalidSignature) as exc:
@@ -191,13 +192,13 @@ class Recorder:
         org, events = sub.org, sub.events
         recorded_us = time.time_ns() // 1000
         recorded_at = to_text(datetime.fromtimestamp(recorded_us / 1_000_000, UTC))
-        ids = [e.id or new_event_id() for e in events]
-        given = [e.id for e in events if e.id]
+        ids = [e.get("id") or new_event_id() for e in events]
+        given = [e["id"] for e in events if e.get("id")]
         if len(set(ids)) != len(ids):
             raise DuplicateEvent("the request names one event id twice")
         existing_ids = set(self.lookup(given, conn)) if given else set()
         local: dict[str, RefInfo] = {}
-        ref_ids = {r for e in events for r in e.refs}
+        ref_ids = {r for e in events for r in e.get("refs") or ()}
         refs = self.lookup(ref_ids - set(ids), conn) if ref_ids else {}
         rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
@@ -206,26 +207,28 @@ class Recorder:
             if event_id in existing_ids:
                 results.append(self._existing(conn, org, event, event_id, index))
                 continue
-            for r in event.refs:
+            etype, enterprise = event["type"], event["enterprise_id"]
+            event_refs = event.get("refs") or []
+            for r in event_refs:
                 if r not in refs and r not in local:
                     raise UnknownRef(f"event {index} refs {r}, which is not recorded "
                                      "(or comes later in this request)", index=index, ref=r)
-            if event.refs or event.type in NEEDS_REFS:
+            if event_refs or etype in NEEDS_REFS:
                 check_ref_rules(index, event, ChainMap(local, refs))
-            loan_id = event.payload.loan_id if event.type in LOAN_TYPES else None
-            local[event_id] = RefInfo(event_id, event.type, event.enterprise_id, loan_id)
-            doc = {"id": event_id, "type": event.type, "enterprise_id": event.enterprise_id,
-                   "org": org, "occurred_at": to_text(event.occurred_at),
-                   "recorded_at": recorded_at, "refs": list(event.refs),
+            loan_id = event["payload"]["loan_id"] if etype in LOAN_TYPES else None
+            local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
+            occurred = event["occurred_at"]
+            doc = {"id": event_id, "type": etype, "enterprise_id": enterprise,
+                   "org": org, "occurred_at": to_text(occurred),
+                   "recorded_at": recorded_at, "refs": event_refs,
                    "payload": payload_json(event)}
             body = canonicalize_schema_document(doc)
             salt = salts[index]
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
-            rows.append((event_id, event.type, event.enterprise_id, org, loan_id,
-                         _us(event.occurred_at), recorded_us,
-                         orjson.dumps(list(event.refs)).decode(), body, salt, commitment, leaf,
-                         event.signature))
+            rows.append((event_id, etype, enterprise, org, loan_id, _us(occurred), recorded_us,
+                         orjson.dumps(event_refs).decode(), body, salt, commitment, leaf,
+                         event.get("signature")))
             results.append(Recorded(event_id, leaf.hex()))
         insert_events(conn, rows)
         return results
@@ -240,10 +243,10 @@ class Recorder:
         same = False
         if row.body is not None and row.org == org:
             stored = orjson.loads(row.body)
-            same = (stored["type"] == event.type
-                    and stored["enterprise_id"] == event.enterprise_id
-                    and stored["occurred_at"] == to_text(event.occurred_at)
-                    and stored["refs"] == list(event.refs)
+            same = (stored["type"] == event["type"]
+                    and stored["enterprise_id"] == event["enterprise_id"]
+                    and stored["occurred_at"] == to_text(event["occurred_at"])
+                    and stored["refs"] == list(event.get("refs") or [])
                     and stored["payload"] == payload_json(event))
         if not same:
             raise DuplicateEvent(f"event id {event_id} is already recorded with other content",

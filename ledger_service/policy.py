@@ -30,11 +30,11 @@ WRITERS: dict[str, frozenset[str]] = {
 
 def check_may_record(principal: Principal, index: int, event: Any) -> None:
     """Raise Forbidden (with a reason code) unless the caller may record this event."""
-    allowed = WRITERS[event.type]
-    if principal.role not in allowed:
-        raise Forbidden(f"role {principal.role!r} may not record {event.type} events",
-                        reason="role_may_not_record", index=index, event_type=event.type)
-    if principal.role == "enterprise" and event.enterprise_id != principal.org:
+    etype = event["type"]
+    if principal.role not in WRITERS[etype]:
+        raise Forbidden(f"role {principal.role!r} may not record {etype} events",
+                        reason="role_may_not_record", index=index, event_type=etype)
+    if principal.role == "enterprise" and event["enterprise_id"] != principal.org:
         raise Forbidden("an enterprise records events about itself only",
                         reason="not_own_enterprise", index=index)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -52,10 +53,10 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
     check_may_record(caller, 0, event)
-    raw = [_raw(body)] if event.signature else [{}]
+    raw = [_raw(body)] if event.get("signature") else [{}]
     result = (await ctx.intake.record(Submission(caller.org, [event], raw_events=raw)))[0]
     if not result.duplicate:
-        EVENTS_RECORDED.labels(event.type).inc()
+        EVENTS_RECORDED.labels(event["type"]).inc()
     return JSON({"id": result.id, "leaf_hash": result.leaf_hash,
                            "status": result.status},
                           status_code=200 if result.duplicate else 201)
@@ -66,21 +67,22 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
 async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     bulk: BulkIn = _parse(BULK_ADAPTER, body, ctx)
+    events = bulk["events"]
     limit = ctx.settings.max_bulk_events
-    if len(bulk.events) > limit:
-        raise TooLarge(f"a bulk request holds at most {limit} events, got {len(bulk.events)}",
-                       limit=limit, count=len(bulk.events))
-    for index, event in enumerate(bulk.events):
+    if len(events) > limit:
+        raise TooLarge(f"a bulk request holds at most {limit} events, got {len(events)}",
+                       limit=limit, count=len(events))
+    for index, event in enumerate(events):
         check_may_record(caller, index, event)
 
-    signed = bulk.signature is not None or any(e.signature for e in bulk.events)
+    signed = "signature" in bulk or any(e.get("signature") for e in events)
     raw = _raw(body) if signed else None
     results = await ctx.intake.record(Submission(
-        caller.org, bulk.events, raw_events=raw["events"] if raw else [{}] * len(bulk.events),
-        bulk_signature=bulk.signature, raw_bulk=raw))
-    for event, result in zip(bulk.events, results, strict=True):
-        if not result.duplicate:
-            EVENTS_RECORDED.labels(event.type).inc()
+        caller.org, events, raw_events=raw["events"] if raw else None,
+        bulk_signature=bulk.get("signature"), raw_bulk=raw))
+    counts = Counter(e["type"] for e, r in zip(events, results, strict=True) if not r.duplicate)
+    for etype, count in counts.items():
+        EVENTS_RECORDED.labels(etype).inc(count)
     return JSON({"count": len(results),
                            "events": [{"id": r.id, "leaf_hash": r.leaf_hash, "status": r.status}
                                       for r in results]}, status_code=201)
