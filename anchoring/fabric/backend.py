@@ -252,6 +252,21 @@ class FabricBackend:
             return None
         return int(record["seq"]), str(record["header_hash"])
 
+    def ledger_keys(self, ledger_id: str) -> list[dict[str, Any]]:
+        """The keys the channel vouches for (RegisterLedger, rotations), oldest first.
+
+        Each entry: public_key_b64, from_seq, tx_id, at (and reason after a
+        rotation). An auditor can pin these instead of trusting the service's
+        /v1/keys. Empty when the ledger is not registered.
+        """
+        try:
+            record = self._evaluate_json("GetLedger", ledger_id)
+        except AnchorRefused as exc:
+            if exc.reason == "unregistered":
+                return []
+            raise
+        return list(record.get("key_history") or [])
+
     def close(self) -> None:
         with self._lock:
             for gw in self._gateways.values():

@@ -9,12 +9,12 @@ class FabricError(Exception):
     """Base of every Fabric client failure."""
 
 
-class ProfileError(FabricError):
-    """The connection profile is missing, unreadable or incomplete."""
+class ProfileError(FabricError, ValueError):
+    """The connection profile is missing, unreadable or incomplete (a bad setting)."""
 
 
-class IdentityError(FabricError):
-    """A certificate or private key could not be loaded or does not match."""
+class IdentityError(FabricError, ValueError):
+    """A certificate or private key could not be loaded or does not match (a bad setting)."""
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,18 @@ def test_gateway_evaluate_through_each_peer(fabric_network, ledger):
         with Gateway(peer, identity) as gw:
             head = json.loads(gw.evaluate("evidence", "evidence", "GetHead", [ledger.ledger_id]))
             assert head["public_key_b64"] == ledger.public_b64
+
+
+def test_ensure_network_reuses_the_running_network(fabric_network):
+    from anchoring.fabric.network import PROFILE, ensure_network
+
+    said: list[str] = []
+    assert ensure_network(say=said.append) == PROFILE
+    assert any("using the running network" in s for s in said)
+
+
+def test_ledger_keys_are_vouched_for_by_the_channel(backend, ledger):
+    keys = backend.ledger_keys(ledger.ledger_id)
+    assert [k["public_key_b64"] for k in keys] == [ledger.public_b64]
+    assert keys[0]["from_seq"] == 0 and len(keys[0]["tx_id"]) == 64
+    assert backend.ledger_keys(f"it-{uuid.uuid4().hex[:8]}") == []

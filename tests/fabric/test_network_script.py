@@ -90,3 +90,28 @@ def test_builder_build_and_release_per_org_address(tmp_path):
     )
     conn2 = json.loads((rel2 / "chaincode" / "server" / "connection.json").read_text())
     assert conn2["address"] == "127.0.0.1:1"
+
+
+def test_missing_binaries_helper(tmp_path):
+    from anchoring.fabric.network import BINARIES, missing_binaries
+
+    assert missing_binaries({"PATH": str(tmp_path)}) == list(BINARIES)
+    for b in BINARIES:
+        exe = tmp_path / b
+        exe.write_text("#!/bin/sh\n")
+        exe.chmod(0o755)
+    assert missing_binaries({"FABRIC_BIN": str(tmp_path)}) == []
+    assert missing_binaries({"PATH": str(tmp_path)}) == []
+    (tmp_path / "osnadmin").unlink()
+    assert missing_binaries({"FABRIC_BIN": str(tmp_path)}) == ["osnadmin"]
+
+
+def test_ensure_network_without_binaries_says_what_is_missing(monkeypatch, tmp_path):
+    from anchoring.fabric import network
+
+    monkeypatch.setattr(network, "network_status", lambda timeout=60: False)
+    monkeypatch.delenv("FABRIC_BIN", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(network.NetworkUnavailable) as info:
+        network.ensure_network()
+    assert "peer" in str(info.value) and network.RELEASES_URL in str(info.value)
