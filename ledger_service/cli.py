@@ -159,6 +159,8 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")
            as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
            = False) -> None:
     """Check a proof bundle offline. Exit 0 valid, 1 invalid, 2 unusable input."""
+    from anchoring.backend import AnchorError
+
     from .bundle import BundleFormatError, verify_bundle
     from .signing import InvalidKey, key_id_of, load_verify_key
     from .verifier import LedgerReadError, ledger_reader
@@ -177,13 +179,14 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")
             raise typer.Exit(2) from None
     try:
         reader = ledger_reader(fabric_profile=fabric, evm_url=evm, bundle=doc)
-        if reader is not None and pinned is None:
-            pinned = reader.pinned_keys()
+        header = ((doc.get("batch") or {}).get("header") or {}) if isinstance(doc, dict) else {}
+        if reader is not None and pinned is None and header.get("ledger_id"):
+            pinned = reader.pinned_keys(header["ledger_id"])
         verdict = verify_bundle(doc, pinned_keys=pinned, reader=reader).as_dict()
     except BundleFormatError as exc:
         err.print(f"[red]not a v1 proof bundle:[/red] {exc}")
         raise typer.Exit(2) from None
-    except LedgerReadError as exc:
+    except (LedgerReadError, AnchorError) as exc:
         err.print(f"[red]cannot read the ledger:[/red] {exc}")
         raise typer.Exit(2) from None
     if as_json:

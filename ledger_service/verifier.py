@@ -12,6 +12,8 @@ from typing import Any
 
 from anchoring.backend import AnchorError, StoredHeader
 
+from .signing import b64d, key_id_of
+
 
 class LedgerReadError(Exception):
     """A ledger to read from was named but cannot be used."""
@@ -29,9 +31,19 @@ class LedgerReader:
             return None
         return backend.read_header(header["ledger_id"], header["seq"])
 
-    def pinned_keys(self) -> dict[str, str] | None:
-        """Keys a ledger vouches for (Fabric's RegisterLedger), when a backend can say."""
-        return None
+    def pinned_keys(self, ledger_id: str) -> dict[str, str] | None:
+        """Keys the Fabric channel vouches for (RegisterLedger and rotations), if any.
+
+        With these the auditor needs nothing from the service: the header's
+        signer is checked against what the platform registered on a channel
+        the banks co-maintain.
+        """
+        fabric = self.backends.get("fabric")
+        if fabric is None:
+            return None
+        keys = {key_id_of(b64d(k["public_key_b64"])): k["public_key_b64"]
+                for k in fabric.ledger_keys(ledger_id)}
+        return keys or None
 
 
 def ledger_reader(*, fabric_profile: Path | None, evm_url: str | None,
@@ -50,7 +62,11 @@ def ledger_reader(*, fabric_profile: Path | None, evm_url: str | None,
                             if isinstance(a, dict) and a.get("backend") == "evm"), None)
             if receipt is None:
                 raise LedgerReadError("the bundle has no EVM receipt naming a contract")
-            backends["evm"] = EvmBackend(connect(evm_url), receipt["contract"])
+            chain = connect(evm_url)
+            if receipt.get("chain_id") != chain.chain_id:
+                raise LedgerReadError(f"the receipt is for chain {receipt.get('chain_id')}, "
+                                      f"{evm_url} is chain {chain.chain_id}")
+            backends["evm"] = EvmBackend(chain, receipt["contract"])
     except (AnchorError, OSError, ValueError, KeyError, RuntimeError) as exc:
         raise LedgerReadError(str(exc)) from exc
     return LedgerReader(backends) if backends else None
