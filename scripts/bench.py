@@ -15,13 +15,11 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,41 +111,86 @@ def scores(n: int) -> list[dict[str, Any]]:
 
 
 def bench_bulk(url: str, token: str, total: int, per_request: int, clients: int) -> float:
-    bodies = [orjson.dumps({"events": scores(per_request)}) for _ in range(total // per_request)]
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    host, port = url.removeprefix("http://").split(":")
+    requests = [raw_post("/v1/events/bulk", token, orjson.dumps({"events": scores(per_request)}))
+                for _ in range(total // per_request)]
 
-    def send(chunk: list[bytes]) -> None:
-        with httpx.Client(base_url=url, timeout=120) as client:
-            for body in chunk:
-                r = client.post("/v1/events/bulk", content=body, headers=headers)
-                if r.status_code != 201:
-                    raise RuntimeError(r.text[:500])
+    async def run() -> None:
+        async def client_loop(chunk: list[bytes]) -> None:
+            client = RawClient(host, int(port))
+            try:
+                for raw in chunk:
+                    status, body = await client.request(raw)
+                    if status != 201:
+                        raise RuntimeError(body[:500])
+            finally:
+                client.close()
+        await asyncio.gather(*(client_loop(requests[i::clients]) for i in range(clients)))
 
-    chunks = [bodies[i::clients] for i in range(clients)]
     start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(send, chunks))
-    return len(bodies) * per_request / (time.perf_counter() - start)
+    asyncio.run(run())
+    return len(requests) * per_request / (time.perf_counter() - start)
+
+
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams.
+
+    httpx spends about 1-2 ms of CPU per request, which on two cores shared
+    with the server would measure the client, not the service. This one
+    writes prebuilt request bytes and reads Content-Length bodies, nothing more.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def raw_post(path: str, token: str, body: bytes) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
 
 
 async def _singles(url: str, token: str, count: int, concurrency: int) -> list[float]:
-    bodies = [orjson.dumps(e) for e in scores(count)]
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    host, port = url.removeprefix("http://").split(":")
+    requests = [raw_post("/v1/events", token, orjson.dumps(e)) for e in scores(count)]
     latencies: list[float] = []
     queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        async def worker() -> None:
+    for raw in requests:
+        queue.put_nowait(raw)
+
+    async def worker() -> None:
+        client = RawClient(host, int(port))
+        try:
             while not queue.empty():
-                body = queue.get_nowait()
+                raw = queue.get_nowait()
                 t0 = time.perf_counter()
-                r = await client.post("/v1/events", content=body, headers=headers)
+                status, body = await client.request(raw)
                 latencies.append(time.perf_counter() - t0)
-                if r.status_code != 201:
-                    raise RuntimeError(r.text[:300])
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+                if status != 201:
+                    raise RuntimeError(body[:300])
+        finally:
+            client.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies
 
 
@@ -169,15 +212,27 @@ def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], di
             if time.monotonic() > deadline:
                 raise RuntimeError("events were never sealed")
             time.sleep(0.2)
-        lat = []
-        bundle: dict[str, Any] = {}
-        for event_id in random.choices(ids, k=count):
-            t0 = time.perf_counter()
-            r = client.get(f"/v1/events/{event_id}/proof")
-            lat.append(time.perf_counter() - t0)
-            bundle = r.json()
+    host, port = url.removeprefix("http://").split(":")
+
+    async def run() -> tuple[list[float], bytes]:
+        client = RawClient(host, int(port))
+        lat, body = [], b""
+        try:
+            for event_id in random.choices(ids, k=count):
+                raw = (f"GET /v1/events/{event_id}/proof HTTP/1.1\r\nHost: bench\r\n"
+                       f"Authorization: Bearer {token}\r\n\r\n").encode()
+                t0 = time.perf_counter()
+                status, body = await client.request(raw)
+                lat.append(time.perf_counter() - t0)
+                if status != 200:
+                    raise RuntimeError(body[:300])
+        finally:
+            client.close()
+        return lat, body
+
+    lat, body = asyncio.run(run())
     return {"proof_p50_ms": percentile(lat, .5) * 1e3,
-            "proof_p99_ms": percentile(lat, .99) * 1e3}, bundle
+            "proof_p99_ms": percentile(lat, .99) * 1e3}, orjson.loads(body)
 
 
 def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:
