@@ -49,6 +49,18 @@ class Settings(BaseSettings):
                               "chain when no RPC URL is set)")
     anchor_retry_max_seconds: float = Field(30.0, gt=0, description="Longest backoff between "
                                             "anchor retries")
+    certificate_valid_days: int = Field(365, ge=1, le=3650, description="Validity of a credit "
+                                        "certificate (validFrom to validUntil), in days")
+    certificate_tokens: bool = Field(True, description="Mint a soulbound ERC-721 token per "
+                                     "certificate (embedded eth-tester chain unless "
+                                     "LEDGER_EVM_RPC_URL is set)")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL the service is "
+                            "reached at: status list and verification page links in "
+                            "certificates and QR codes")
+    issuer_name: str = Field("海西信用服务平台 / Haixi Credit Service Platform",
+                             description="Issuing organization printed on certificates (评级机构)")
+    cjk_font: Path | None = Field(None, description="TrueType CJK font for certificate PDFs; "
+                                  "unset means find WenQuanYi Zen Hei via fontconfig")
 
     @cached_property
     def allowlist(self) -> frozenset[str]:
