@@ -87,3 +87,19 @@ def evm_backend(ctx: LedgerContext) -> Any:
 
     chain = evm_chain(ctx)
     return EvmBackend(chain, ctx.extras["evm_deployment"].anchor_registry)
+
+
+def persistent_backends(ctx: LedgerContext, say: Say = _quiet) -> list[Any]:
+    """The configured ledgers that outlive this process (for audits and verification).
+
+    The embedded EVM chain is skipped: a new process would start an empty one.
+    """
+    backends: list[Any] = []
+    if ctx.settings.fabric_profile:
+        backends.append(_fabric_backend(ctx.settings.fabric_profile))
+    if ctx.settings.evm_rpc_url:
+        backends.append(evm_backend(ctx))
+    elif ctx.settings.evm_enabled:
+        say("note: the embedded EVM chain lives inside the serving process; not auditable here")
+    ctx.backends.extend(backends)
+    return backends

@@ -197,6 +197,49 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")
 
 
 @app.command()
+def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to audit")] = 0,
+          as_json: Annotated[bool, typer.Option("--json", help="Findings as JSON")] = False
+          ) -> None:
+    """Recompute every commitment, leaf, root and header link; compare with the ledgers.
+
+    Exit 0 when nothing is wrong, 1 when anything is (each finding is listed).
+    """
+    from rich.progress import Progress
+
+    from .anchors import persistent_backends
+    from .audit import Auditor
+
+    ctx = _ctx()
+    try:
+        backends = persistent_backends(ctx, say=err.print)
+        auditor = Auditor(ctx.engine, {ctx.key.key_id: ctx.key.public_key_b64},
+                          ctx.settings.ledger_id, backends)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("auditing batches", total=None)
+            report = auditor.run(from_seq, lambda done, total: bar.update(
+                task, completed=done, total=total))
+    finally:
+        ctx.close()
+    findings = report.findings or []
+    if as_json:
+        print(json.dumps({"ok": report.ok, "batches": report.batches, "events": report.events,
+                          "ledgers": list(report.ledgers),
+                          "findings": [f.as_dict() for f in findings]}, indent=2))
+    else:
+        table = Table("severity", "kind", "batch", "event", "detail")
+        for f in findings:
+            table.add_row(f.severity, f.kind, "" if f.batch is None else str(f.batch),
+                          f.event or "", f.detail)
+        if findings:
+            out.print(table)
+        ledgers = ", ".join(report.ledgers) or "no ledger configured"
+        out.print(f"audited {report.batches} batches, {report.events} events against "
+                  f"{ledgers}: " + ("[green]OK[/green]" if report.ok else
+                                     f"[red]{len(findings)} finding(s)[/red]"))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
 def demo(data_dir: Annotated[Path | None, typer.Option(
         help="Keep the demo's ledger here (default: a temporary directory)")] = None,
          fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
