@@ -239,6 +239,46 @@ def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to a
     raise typer.Exit(0 if report.ok else 1)
 
 
+@app.command("verify-certificate")
+def verify_certificate(
+        file: Annotated[Path, typer.Argument(help="Certificate (credential JSON) file")],
+        key: Annotated[str | None, typer.Option(
+            help="Pin the platform's base64 Ed25519 public key (the issuer)")] = None,
+        fabric: Annotated[Path | None, typer.Option(
+            help="Fabric profile: registry status, anchored header and issuer keys")] = None,
+        evm: Annotated[str | None, typer.Option(
+            help="EVM JSON-RPC URL: the soulbound token and the EVM anchor")] = None,
+        status_list: Annotated[Path | None, typer.Option(
+            help="A saved status list credential instead of fetching its URL")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
+        = False) -> None:
+    """Check a credit certificate: signature, validity, evidence, status, token.
+
+    Exit 0 only if every check passes, 1 if any fails, 2 for unusable input.
+    """
+    from anchoring.backend import AnchorError
+
+    from .certificates.offline import OfflineSetupError, verify_file
+    from .certificates.verify import CertificateFormatError
+    from .signing import InvalidKey
+
+    try:
+        doc = json.loads(file.read_text())
+        verdict = verify_file(doc, key_b64=key, fabric_profile=fabric, evm_url=evm,
+                              status_list_file=status_list)
+    except (OSError, ValueError, InvalidKey) as exc:
+        err.print(f"[red]cannot use {file}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except (CertificateFormatError, OfflineSetupError, AnchorError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(verdict, indent=2, ensure_ascii=False))
+    else:
+        print_verdict(verdict)
+    raise typer.Exit(0 if verdict["valid"] else 1)
+
+
 @app.command()
 def demo(data_dir: Annotated[Path | None, typer.Option(
         help="Keep the demo's ledger here (default: a temporary directory)")] = None,

@@ -15,6 +15,7 @@ from .limits import BodyLimitMiddleware
 from .observe import MetricsMiddleware
 from .responses import JSON
 from .routes import batches, events, system, verify
+from .routes import certificates as certificate_routes
 
 
 def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool = False
@@ -56,6 +57,7 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
     errors.install(app)
     for router in (events.router, batches.router, verify.router, system.router):
         app.include_router(router)
+    app.include_router(certificate_routes.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

@@ -1,0 +1,1 @@
+"""Static pages the API serves (the certificate and proof verification page)."""
