@@ -1,0 +1,89 @@
+"""Scale-out: two `ledger serve` processes on one PostgreSQL.
+
+Both take intake; exactly one seals (and one anchors) at a time, holding a
+PostgreSQL advisory lock; when it dies the other takes over without a gap or
+a duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from anchoring.evm.anvil import AnvilNode
+from ledger_service.audit import Auditor
+from ledger_service.context import LedgerContext
+from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
+
+from ..conftest import make_settings
+from .harness import Loader, Service, ledger_cli, service_env, wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.evm]
+
+
+def leads(service: Service) -> bool:
+    text = httpx.get(service.url + "/metrics", timeout=5).text
+    match = re.search(r"^ledger_batcher_leader (\S+)$", text, re.M)
+    return match is not None and float(match.group(1)) == 1.0
+
+
+def test_two_processes_one_sealer_and_failover(tmp_path: Path, pg_url: str,
+                                               anvil_node: AnvilNode) -> None:
+    # A fresh schema for this test: the shared session database may hold other tests' rows.
+    ctx = LedgerContext.open(make_settings(tmp_path, pg_url))
+    from sqlalchemy import text
+
+    from ..conftest import TABLES
+
+    with ctx.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+    env = service_env(tmp_path, DATABASE_URL=pg_url, LEDGER_EVM_RPC_URL=anvil_node.url)
+    token = ledger_cli(env, "keys", "create", "--role", "platform", "--org", "scale-platform"
+                       ).strip().splitlines()[-1]
+    a = Service(env, log=tmp_path / "a.log")
+    b = Service(env, log=tmp_path / "b.log")
+    loader = Loader([a.url, b.url], token)
+    try:
+        a.start()
+        b.start()
+        wait_until(lambda: leads(a) or leads(b), 30, "a sealing leader")
+        loader.start()
+        time.sleep(3)
+        assert leads(a) != leads(b), "exactly one process must hold the sealing lock"
+        leader, follower = (a, b) if leads(a) else (b, a)
+        leader.kill()
+        wait_until(lambda: leads(follower), 30, "the survivor to take over sealing")
+        loader.urls = [follower.url]
+        time.sleep(3)
+        loader.stop()
+
+        def settled() -> bool:
+            with ctx.engine.connect() as conn:
+                last = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
+                                    ).scalar_one()
+                top = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))).scalar_one()
+                batches = conn.execute(select(func.count()).select_from(BATCHES)).scalar_one()
+                anchored = conn.execute(select(func.count()).select_from(ANCHORS)).scalar_one()
+            return last == top and batches == anchored
+
+        wait_until(settled, 90, "the survivor to seal and anchor everything")
+    finally:
+        loader.stop()
+        a.stop()
+        b.stop()
+    with ctx.engine.connect() as conn:
+        stored = Counter(conn.execute(select(EVENTS.c.id)).scalars())
+        total = conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+    assert len(loader.acked) > 100
+    assert all(stored[i] == 1 for i in loader.acked)
+    assert total == sum(stored.values()) == len(stored)
+    report = Auditor(ctx.engine, {ctx.key.key_id: ctx.key.public_key_b64},
+                     ctx.settings.ledger_id).run()
+    assert report.ok and not report.findings, report.findings
+    ctx.close()
