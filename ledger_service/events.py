@@ -1,4 +1,10 @@
-"""Evidence event schemas: the twelve types of DESIGN.md as a discriminated union.
+"""Evidence event schemas: the twelve types of DESIGN.md, plus ``event.erased``.
+
+``event.erased`` records an erasure (DESIGN.md guarantee 5) as evidence in its
+own right: the ledger must be able to prove that a payload was deleted, when,
+by whom and on which ground, and that the deletion did not rewrite history.
+It carries no personal data (the erased id and a reason code only) and is
+never submitted directly: only POST /v1/events/{id}/erase records it.
 
 Validation happens once, at the edge, on the raw JSON bytes (strict mode: no
 numeric strings, no floats, unknown fields refused) so that what gets committed
@@ -38,7 +44,10 @@ EVENT_TYPES = (
     "loan.closed",
     "certificate.issued",
     "certificate.revoked",
+    "event.erased",
 )
+#: The thirteenth type: recorded by the erasure endpoint, never by clients.
+ERASURE_TYPE = "event.erased"
 GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 PRODUCTS = ("credit", "supply_chain", "ip_pledge", "carbon_pledge")
 MAX_REFS = 64
@@ -158,6 +167,12 @@ class CertificatePayload(TypedDict):
     credential_hash: Hex64
 
 
+@with_config(_STRICT)
+class ErasurePayload(TypedDict):
+    event_id: EventId
+    reason_code: Ident
+
+
 def _event(type_name: str, payload: Any, doc: str) -> Any:
     """One event type: the common envelope with its own type tag and payload schema.
 
@@ -194,6 +209,7 @@ LoanOverdue = _event("loan.overdue", LoanOverduePayload, "An overdue instalment.
 LoanClosed = _event("loan.closed", LoanClosedPayload, "The loan closed.")
 CertificateIssued = _event("certificate.issued", CertificatePayload, "A credit certificate.")
 CertificateRevoked = _event("certificate.revoked", CertificatePayload, "A certificate revoked.")
+EventErased = _event(ERASURE_TYPE, ErasurePayload, "An event's payload and salt were deleted.")
 
 EventIn = Annotated[
     ScoreComputed
@@ -207,7 +223,8 @@ EventIn = Annotated[
     | LoanOverdue
     | LoanClosed
     | CertificateIssued
-    | CertificateRevoked,
+    | CertificateRevoked
+    | EventErased,
     Field(discriminator="type"),
 ]
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict
+
 from .access import Principal
 from .errors import Forbidden
+from .events import Ident
 
 WRITERS: dict[str, frozenset[str]] = {
     "score.computed": frozenset({"platform"}),
@@ -25,7 +29,21 @@ WRITERS: dict[str, frozenset[str]] = {
     "loan.repaid": frozenset({"bank"}),
     "loan.overdue": frozenset({"bank"}),
     "loan.closed": frozenset({"bank"}),
+    # Nobody submits an erasure record: POST /v1/events/{id}/erase (platform) records
+    # it together with the deletion, so an erasure can never be claimed without one.
+    "event.erased": frozenset(),
 }
+
+
+@with_config(ConfigDict(extra="forbid", strict=True))
+class EraseIn(TypedDict):
+    """Body of POST /v1/events/{id}/erase: a reason *code*, so no personal data enters
+    the ledger through the erasure record."""
+
+    reason: Ident
+
+
+ERASE_ADAPTER: TypeAdapter[EraseIn] = TypeAdapter(EraseIn)
 
 
 def check_may_record(principal: Principal, index: int, event: Any) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -20,8 +22,14 @@ from .bundle import build_bundle
 from .db.models import ANCHORS, BATCHES, EVENTS
 from .errors import NotFound
 from .signing import ServiceKey
+from .timefmt import to_text
 
 TREE_CACHE_SIZE = 256
+
+
+def us_text(us: int) -> str:
+    """Canonical text of an instant stored as integer microseconds."""
+    return to_text(datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000))
 
 
 def event_status(batch_seq: int | None, anchored: bool) -> str:
@@ -100,6 +108,22 @@ class Reader:
                                .order_by(BATCHES.c.last_pos).limit(1)).first()
         return row if row is not None and row.first_pos <= pos else None
 
+    def batches_covering(self, positions: Iterable[int]) -> dict[int, Any]:
+        """pos -> batch row (None while pending) for many events with one query."""
+        wanted = sorted(set(positions))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(BATCHES).where(BATCHES.c.last_pos >= wanted[0])
+                                .where(BATCHES.c.first_pos <= wanted[-1])
+                                .order_by(BATCHES.c.last_pos)).all()
+        ends = [r.last_pos for r in rows]
+        out: dict[int, Any] = {}
+        for pos in wanted:
+            i = bisect.bisect_left(ends, pos)
+            out[pos] = rows[i] if i < len(rows) and rows[i].first_pos <= pos else None
+        return out
+
     def tree(self, batch: Any) -> BatchTree:
         return self.trees.get(batch.seq, lambda: self.leaves(batch))
 
@@ -119,8 +143,12 @@ class Reader:
             "status": event_status(None if batch is None else batch.seq, bool(anchors)),
             "batch": None if batch is None else
             {"seq": batch.seq, "leaf_index": self.tree(batch).leaf_index(row.pos)},
+            "occurred_at": us_text(row.occurred_us),
+            "recorded_at": us_text(row.recorded_us),
             "event": orjson.loads(row.body) if row.body is not None else None,
             "erased": row.body is None,
+            "erasure": None if row.erased_us is None else
+            {"erased_at": us_text(row.erased_us), "reason_code": row.erasure_reason},
             "commitment": row.commitment.hex(),
             "leaf_hash": row.leaf_hash.hex(),
         }

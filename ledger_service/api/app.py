@@ -14,7 +14,7 @@ from . import errors
 from .limits import BodyLimitMiddleware
 from .observe import MetricsMiddleware
 from .responses import JSON
-from .routes import batches, events, system, verify
+from .routes import batches, enterprises, events, system, verify
 from .routes import certificates as certificate_routes
 
 
@@ -57,6 +57,7 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
     errors.install(app)
     for router in (events.router, batches.router, verify.router, system.router):
         app.include_router(router)
+    app.include_router(enterprises.router)
     app.include_router(certificate_routes.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)

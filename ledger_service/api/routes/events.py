@@ -9,11 +9,15 @@ import orjson
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from ...consent import ConsentBook
+from ...erasure import Eraser
 from ...errors import InvalidInput, TooLarge
 from ...events import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
 from ...intake import Submission
+from ...loan_ownership import check_loan_ownership
 from ...metrics import EVENTS_RECORDED
-from ...policy import check_may_record, require_role
+from ...policy import ERASE_ADAPTER, check_may_record, require_role
+from ...read_access import ReadPolicy
 from ..deps import Caller, Ctx
 from ..errors import pydantic_details
 from ..responses import JSON
@@ -53,6 +57,7 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
     check_may_record(caller, 0, event)
+    check_loan_ownership(ctx.engine, caller, [event])
     raw = [_raw(body)] if event.get("signature") else [{}]
     result = (await ctx.intake.record(Submission(caller.org, [event], raw_events=raw)))[0]
     if not result.duplicate:
@@ -74,6 +79,7 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
                        limit=limit, count=len(events))
     for index, event in enumerate(events):
         check_may_record(caller, index, event)
+    check_loan_ownership(ctx.engine, caller, events)
 
     signed = "signature" in bulk or any(e.get("signature") for e in events)
     raw = _raw(body) if signed else None
@@ -88,13 +94,28 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
                                       for r in results]}, status_code=201)
 
 
+def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
+    """Consent-gated read of one event (read_access): 404 if unknown, 403 with a reason."""
+    row = ctx.reader.event_row(event_id)
+    ReadPolicy(ConsentBook(ctx.engine), caller).check_event(row.enterprise_id, row.type)
+
+
 @router.get("/{event_id}", summary="An event, its status and batch")
 def get_event(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    require_role(caller, "platform", "auditor")
+    _check_read(ctx, caller, event_id)
     return JSON(ctx.reader.event(event_id))
 
 
 @router.get("/{event_id}/proof", summary="The event's v1 proof bundle")
 def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    require_role(caller, "platform", "auditor")
+    _check_read(ctx, caller, event_id)
     return JSON(ctx.reader.proof(event_id))
+
+
+@router.post("/{event_id}/erase", summary="Erase an event's payload and salt (platform)")
+async def erase_event(event_id: str, request: Request, ctx: Ctx, caller: Caller) -> JSON:
+    """Deletes payload and salt, keeps commitment and leaf, records an event.erased."""
+    require_role(caller, "platform")
+    body = _parse(ERASE_ADAPTER, await request.body(), ctx)
+    eraser = Eraser(ctx.engine, ctx.recorder)
+    return JSON(eraser.erase(event_id, body["reason"], caller.org))

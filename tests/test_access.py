@@ -1,0 +1,215 @@
+"""Consent-gated access: every role x every read endpoint x own/other enterprise x consent
+state (live, expired, revoked, out of scope, none, not yet live), write refusals, 401s,
+loan ownership, and key rotation. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger_service.db.models import EVENTS
+from ledger_service.story import at, consent_event, loan_event, score_event
+
+from .conftest import Api
+from .worlds import BANK_B, E1, E2, E3, LIVE_DAYS, access_world, add_banks, applied, approved
+
+READERS = ("platform", "auditor", "bank", "bank_b", "bank_c", E1, E2, E3)
+ENDPOINTS = ("event", "proof", "provenance")
+
+
+def expected(who: str, uscc: str, etype: str | None) -> tuple[int, str | None]:
+    """The access rules of the issue, written out independently of the service's code.
+    etype None stands for the trail (a bank with any live consent sees its scope)."""
+    if who in ("platform", "auditor"):
+        return 200, None
+    if who in (E1, E2, E3):
+        return (200, None) if who == uscc else (403, "not_own_enterprise")
+    if who == "bank":
+        return {E1: (200, None), E2: (403, "consent_expired"),
+                E3: (403, "consent_revoked")}[uscc]
+    if who == "bank_b":
+        if uscc != E1:
+            return 403, "no_consent"
+        return (200, None) if etype in (None, "loan.applied") else (403, "consent_out_of_scope")
+    return 403, "no_consent"
+
+
+def read(api: Api, who: str, endpoint: str, uscc: str, event_id: str) -> Any:
+    path = {"event": f"/v1/events/{event_id}", "proof": f"/v1/events/{event_id}/proof",
+            "trail": f"/v1/enterprises/{uscc}/events",
+            "provenance": f"/v1/enterprises/{uscc}/provenance/{event_id}"}[endpoint]
+    return api.get(path, who)
+
+
+def test_full_read_matrix(api: Api) -> None:
+    ids = access_world(api)
+    mismatches = []
+    checked = 0
+    for who in READERS:
+        for uscc in (E1, E2, E3):
+            cases: list[tuple[str, str | None, str]] = [("trail", None, "")]
+            for etype, key in (("score.computed", "score"), ("loan.applied", "applied")):
+                cases += [(endpoint, etype, ids[uscc][key]) for endpoint in ENDPOINTS]
+            for endpoint, etype, event_id in cases:
+                r = read(api, who, endpoint, uscc, event_id)
+                status, reason = expected(who, uscc, etype)
+                got_reason = (r.json()["error"]["details"].get("reason")
+                              if r.status_code >= 400 else None)
+                checked += 1
+                if (r.status_code, got_reason) != (status, reason):
+                    mismatches.append((who, uscc, endpoint, etype, r.status_code, got_reason,
+                                       status, reason))
+                if r.status_code == 403:
+                    assert r.json()["error"]["code"] == "forbidden"
+    assert checked == len(READERS) * 3 * 7
+    assert mismatches == []
+
+
+def test_bodies_show_only_what_the_caller_may_see(api: Api) -> None:
+    ids = access_world(api)
+    every = {e["id"] for e in api.get(f"/v1/enterprises/{E1}/events", "auditor").json()["events"]}
+    assert every == {ids[E1]["score"], ids[E1]["consent"], ids[E1]["applied"], ids[E1]["scoped"]}
+    own = api.get(f"/v1/enterprises/{E1}/events", E1).json()
+    assert {e["id"] for e in own["events"]} == every
+    assert own["visible_types"] == "*"
+    scoped = api.get(f"/v1/enterprises/{E1}/events", "bank_b").json()
+    assert scoped["visible_types"] == ["loan.applied"]
+    assert [e["id"] for e in scoped["events"]] == [ids[E1]["applied"]]
+    r = api.get(f"/v1/enterprises/{E1}/events?type=score.computed", "bank_b")
+    assert r.status_code == 403
+    assert r.json()["error"]["details"]["reason"] == "consent_out_of_scope"
+    ok = api.get(f"/v1/enterprises/{E1}/events?type=loan.applied", "bank_b")
+    assert ok.status_code == 200 and len(ok.json()["events"]) == 1
+    bank = api.get(f"/v1/enterprises/{E1}/events", "bank").json()
+    assert bank["visible_types"] == "*" and len(bank["events"]) == 4
+    event = api.get(f"/v1/events/{ids[E1]['score']}", "bank").json()
+    assert event["event"]["payload"]["score"] == 700
+    assert event["status"] == "sealed"
+
+
+def test_consent_is_judged_at_request_time(api: Api) -> None:
+    add_banks(api)
+    score = api.record("platform", score_event(E1, 700, "A", (70, 70, 70)))
+    consent = api.record(E1, consent_event(E1, days=LIVE_DAYS))
+    assert api.get(f"/v1/events/{score}", "bank").status_code == 200
+    api.record(E1, {"type": "consent.revoked", "enterprise_id": E1, "occurred_at": at(10),
+                    "refs": [consent], "payload": {"consent_id": consent}})
+    r = api.get(f"/v1/events/{score}", "bank")
+    assert r.status_code == 403
+    assert r.json()["error"]["details"]["reason"] == "consent_revoked"
+    # A new consent restores access; one dated in the future does not, yet.
+    future = consent_event(E1, hours=24 * 365 * 30, days=10)
+    api.record(E1, future)
+    r = api.get(f"/v1/events/{score}", "bank")
+    assert r.json()["error"]["details"]["reason"] == "consent_not_yet_live"
+    api.record(E1, consent_event(E1, hours=20, days=LIVE_DAYS, scope=["score.computed"]))
+    assert api.get(f"/v1/events/{score}", "bank").status_code == 200
+    # The bank reads no more than the scope: its own loan.applied is out of it.
+    mine = api.record("bank", applied(E1, "L-own"))
+    r = api.get(f"/v1/events/{mine}", "bank")
+    assert r.json()["error"]["details"]["reason"] == "consent_out_of_scope"
+
+
+def test_unknown_and_revoked_keys_get_401_on_every_read(api: Api) -> None:
+    ids = access_world(api)
+    key_id, token = api.ctx.keys.create("auditor", "audit-2")
+    api.ctx.keys.revoke(key_id)
+    event_id = ids[E1]["score"]
+    paths = [f"/v1/events/{event_id}", f"/v1/events/{event_id}/proof",
+             f"/v1/enterprises/{E1}/events", f"/v1/enterprises/{E1}/provenance/{event_id}"]
+    for path in paths:
+        for headers in ({}, {"Authorization": "Bearer lk_unknown"},
+                        {"Authorization": f"Bearer {token}"}):
+            r = api.client.get(path, headers=headers)
+            assert r.status_code == 401, (path, headers)
+            assert r.json()["error"]["code"] == "unauthorized"
+    r = api.client.post(f"/v1/events/{event_id}/erase", json={"reason": "pipl_request"},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+
+
+def test_unknown_event_and_bad_enterprise(api: Api) -> None:
+    ids = access_world(api)
+    assert api.get("/v1/events/evt_" + "0" * 32, "bank").status_code == 404
+    assert api.get(f"/v1/enterprises/{E1}/provenance/evt_{'0' * 32}").status_code == 404
+    # An event of E2 asked for under E1 is not in E1's records.
+    assert api.get(f"/v1/enterprises/{E1}/provenance/{ids[E2]['score']}").status_code == 404
+    r = api.get("/v1/enterprises/91350100M000100Y44/events")
+    assert r.status_code == 422
+    assert api.get(f"/v1/enterprises/{E1}/events?type=score.guessed").status_code == 422
+    assert api.get(f"/v1/enterprises/{E1}/events?cursor=nonsense").status_code == 422
+
+
+WRITES = [
+    ("auditor", "score"), ("auditor", "consent"), ("auditor", "applied"),
+    ("bank", "score"), ("bank", "consent"), ("platform", "consent"), ("platform", "applied"),
+    (E1, "score"), (E1, "approved"), (E2, "consent"), (E2, "applied"),
+]
+
+
+def _bodies(score: str, consent: str) -> dict[str, dict[str, Any]]:
+    return {"score": score_event(E1, 1, "C", (1, 1, 1)), "consent": consent_event(E1),
+            "applied": applied(E1, "L-w"), "approved": approved(E1, "L-w", score, consent)}
+
+
+@pytest.mark.parametrize(("who", "kind"), WRITES, ids=[f"{w[:8]}-{k}" for w, k in WRITES])
+def test_write_refusals(api: Api, who: str, kind: str) -> None:
+    score = api.record("platform", score_event(E1, 700, "A", (70, 70, 70)))
+    consent = api.record(E1, consent_event(E1))
+    before = _count(api)
+    r = api.post("/v1/events", who, _bodies(score, consent)[kind])
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["details"]["reason"] in ("role_may_not_record",
+                                                      "not_own_enterprise")
+    assert _count(api) == before
+
+
+def test_nobody_submits_erasure_records_and_only_platform_erases(api: Api) -> None:
+    score = api.record("platform", score_event(E1, 700, "A", (70, 70, 70)))
+    erased = {"type": "event.erased", "enterprise_id": E1, "occurred_at": at(1),
+              "refs": [score], "payload": {"event_id": score, "reason_code": "x"}}
+    for who in ("platform", "bank", "auditor", E1):
+        r = api.post("/v1/events", who, erased)
+        assert r.status_code == 403
+        assert r.json()["error"]["details"]["reason"] == "role_may_not_record"
+    for who in ("bank", "auditor", E1):
+        r = api.post(f"/v1/events/{score}/erase", who, {"reason": "pipl_request"})
+        assert r.status_code == 403
+        assert r.json()["error"]["details"]["reason"] == "role_not_allowed"
+
+
+def _count(api: Api) -> int:
+    with api.ctx.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+
+
+def test_banks_record_steps_of_their_own_loans_only(api: Api) -> None:
+    add_banks(api)
+    score = api.record("platform", score_event(E1, 700, "A", (70, 70, 70)))
+    consent = api.record(E1, consent_event(E1, days=LIVE_DAYS))
+    consent_b = api.record(E1, consent_event(E1, grantee=BANK_B, days=LIVE_DAYS))
+    api.record("bank", applied(E1, "L1"))
+    approval = api.record("bank", approved(E1, "L1", score, consent))
+    before = _count(api)
+    for body in (approved(E1, "L1", score, consent_b),
+                 loan_event("loan.disbursed", E1, "L1", [approval], 4, amount_fen=1),
+                 loan_event("loan.closed", E1, "L1", [approval], 5)):
+        r = api.post("/v1/events", "bank_b", body)
+        assert r.status_code == 403, r.text
+        assert r.json()["error"]["details"]["reason"] == "not_loan_owner"
+    r = api.post("/v1/events/bulk", "bank_b", {"events": [
+        applied(E1, "L-new"), loan_event("loan.repaid", E1, "L1", [approval], 6, amount_fen=1)]})
+    assert r.status_code == 403
+    assert r.json()["error"]["details"]["index"] == 1
+    assert _count(api) == before
+    api.record("bank", loan_event("loan.disbursed", E1, "L1", [approval], 4, amount_fen=1))
+    # An application the enterprise filed itself belongs to the first bank that decides it.
+    application = api.record(E1, applied(E1, "L2"))
+    api.record("bank_b", loan_event("loan.rejected", E1, "L2", [application], 3,
+                                    reason_code="thin_file"))
+    r = api.post("/v1/events", "bank", approved(E1, "L2", score, consent))
+    assert r.json()["error"]["details"]["reason"] == "not_loan_owner"
+    # The same loan id at another enterprise is another loan.
+    api.record("bank_b", applied(E2, "L1"))
