@@ -35,6 +35,11 @@ class Settings(BaseSettings):
                                 "codes accepted despite a failing check character")
     max_body_bytes: int = Field(16 * 1024 * 1024, description="Largest request body accepted")
     max_bulk_events: int = Field(10_000, description="Most events in one bulk request")
+    rate_limit_per_second: float = Field(500.0, ge=0, description="Requests per second per "
+                                         "API key (or per client address when unauthenticated), "
+                                         "per API process; 0 disables")
+    rate_limit_burst: int = Field(1000, ge=1, description="Requests a caller may burst above "
+                                  "the rate")
     sqlite_synchronous: str = Field("FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$",
                                     description="SQLite synchronous pragma (FULL: durable "
                                     "across power loss)")

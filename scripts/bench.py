@@ -51,7 +51,7 @@ class Service:
         self.port = free_port()
         self.env = {**os.environ, "LEDGER_DATA_DIR": self.tmp.name,
                     "LEDGER_BATCH_MAX_EVENTS": str(batch_events),
-                    "LEDGER_BATCH_MAX_SECONDS": "1"}
+                    "LEDGER_BATCH_MAX_SECONDS": "1", "LEDGER_RATE_LIMIT_PER_SECOND": "0"}
         self.env.pop("DATABASE_URL", None)
         self.pg_db = None
         if database == "postgres":

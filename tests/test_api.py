@@ -261,3 +261,18 @@ def test_health_ready_metrics(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert "ledger_events_recorded_total" in text
     assert "ledger_http_requests_total" in text
+
+
+def test_rate_limit_per_key_and_per_address(api: Api) -> None:
+    from ledger_service.ratelimit import RateLimiter
+
+    api.client.app.state.limiter = RateLimiter(per_second=1, burst=3)
+    codes = [api.get("/v1/batches").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    r = api.get("/v1/batches")
+    assert r.json()["error"]["code"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) >= 1
+    assert api.get("/v1/batches", who="platform").status_code == 200  # another key's bucket
+    verify = [api.client.post("/v1/verify/event", json={"version": 1}).status_code
+              for _ in range(5)]
+    assert verify[-1] == 429

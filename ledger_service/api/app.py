@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..batcher import BatcherThread
 from ..context import LedgerContext
+from ..ratelimit import RateLimiter
 from . import errors
 from .limits import BodyLimitMiddleware
 from .observe import MetricsMiddleware
@@ -54,6 +55,8 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
                               "batches anchored on Hyperledger Fabric; proofs, provenance "
                               "and credit certificates.")
     app.state.ctx = ctx
+    app.state.limiter = RateLimiter(ctx.settings.rate_limit_per_second,
+                                    ctx.settings.rate_limit_burst)
     errors.install(app)
     for router in (events.router, batches.router, verify.router, system.router):
         app.include_router(router)

@@ -30,7 +30,15 @@ async def get_principal(request: Request,
     those GIL hand-offs, not the lookup, dominated latency under load.
     """
     ctx: LedgerContext = request.app.state.ctx
-    return ctx.keys.authenticate(creds.credentials if creds else None)
+    principal = ctx.keys.authenticate(creds.credentials if creds else None)
+    request.app.state.limiter.check(f"key:{principal.key_id}")
+    return principal
+
+
+async def limit_anonymous(request: Request) -> None:
+    """Rate limit for endpoints anyone may call (verification), by client address."""
+    client = request.client.host if request.client else "unknown"
+    request.app.state.limiter.check(f"addr:{client}")
 
 
 Caller = Annotated[Principal, Depends(get_principal)]

@@ -79,7 +79,8 @@ class Service:
 
 def service_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "LEDGER_DATA_DIR": str(data_dir), "LEDGER_BATCH_MAX_EVENTS": "40",
-           "LEDGER_BATCH_MAX_SECONDS": "0.2", "LEDGER_ANCHOR_RETRY_MAX_SECONDS": "1"}
+           "LEDGER_BATCH_MAX_SECONDS": "0.2", "LEDGER_ANCHOR_RETRY_MAX_SECONDS": "1",
+           "LEDGER_RATE_LIMIT_PER_SECOND": "0"}
     env.pop("DATABASE_URL", None)
     env.update(extra)
     return env

@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ...bundle import BundleFormatError, Check, Verdict, verify_bundle
 from ...canonical import CanonicalizationError, canonicalize
 from ...commitment import commitment_of
 from ...errors import InvalidInput, NotFound
-from ..deps import Ctx
+from ..deps import Ctx, limit_anonymous
 from ..responses import JSON
 
-router = APIRouter(prefix="/v1/verify", tags=["verify"])
+router = APIRouter(prefix="/v1/verify", tags=["verify"], dependencies=[Depends(limit_anonymous)])
 
 _BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "oneOf": [
