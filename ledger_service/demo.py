@@ -25,7 +25,7 @@ from .config import Settings
 from .context import LedgerContext
 from .db.fast import write_transaction
 from .db.models import EVENTS
-from .server import BackgroundServer
+from .server import BackgroundServer, free_port
 from .story import BANK_ORG, ENTERPRISES, PLATFORM_ORG, consent_event, loan_event, score_event
 
 console = Console()
@@ -141,8 +141,10 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
                             "Scores, consents and loan steps become evidence events, sealed "
                             "into signed Merkle batches,\nanchored on a ledger, and proven to "
                             "an auditor who trusts nobody.", border_style="blue"))
+    port = free_port()
     settings = Settings(data_dir=data_dir, database_url=None, ledger_id="demo-credit-evidence",
-                        batch_max_events=8, batch_max_seconds=0.3, signing_key=None)
+                        batch_max_events=8, batch_max_seconds=0.3, signing_key=None,
+                        public_url=f"http://127.0.0.1:{port}")
     ctx = LedgerContext.open(settings)
     console.print(f"[bold]1. Ledger[/bold] in {data_dir} (SQLite), service key "
                   f"{ctx.key.key_id}")
@@ -159,11 +161,13 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
     try:
         from .api.app import create_app
 
-        with BackgroundServer(create_app(ctx)) as url, \
+        with BackgroundServer(create_app(ctx), port=port) as url, \
                 httpx.Client(base_url=url, timeout=30) as client:
             console.print(f"[bold]2. Recording evidence[/bold] through the HTTP API at {url}")
             ids = _record_story(client, tokens)
-            return _prove(ctx, client, tokens, ids, data_dir, where)
+            code = _prove(ctx, client, tokens, ids, data_dir, where)
+            _certificate_step(client, tokens, data_dir)
+            return code
     finally:
         ctx.close()
 
@@ -223,3 +227,44 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
         f"originally recorded{' — and the ledger agrees' if where else ''}.",
         border_style="green"))
     return 0
+
+
+def _certificate_step(client: httpx.Client, tokens: dict[str, str], data_dir: Path) -> None:
+    """Issue a credit certificate, save its JSON and PDF, verify both as a bank would."""
+    ent = ENTERPRISES[0]
+    console.print(f"[bold]7. A credit certificate[/bold] for {ent.name_zh} from its latest "
+                  "anchored score")
+    issued = _post(client, f"/v1/enterprises/{ent.uscc}/certificates", tokens["platform"], {})
+    credential = issued["credential"]
+    rating = credential["credentialSubject"]["creditRating"]
+    folder = data_dir / "certificates"
+    folder.mkdir(exist_ok=True)
+    json_path = folder / f"{issued['number']}.json"
+    json_path.write_text(json.dumps(credential, indent=2, ensure_ascii=False))
+    pdf = client.get(f"/v1/certificates/{issued['id']}.pdf",
+                     headers={"Authorization": f"Bearer {tokens[ent.uscc]}"})
+    pdf_path = folder / f"{issued['number']}.pdf"
+    if pdf.status_code == 200:
+        pdf_path.write_bytes(pdf.content)
+    else:
+        console.print(f"  [yellow]PDF not rendered:[/yellow] {pdf.json()['error']['message']}")
+    token = issued["token"] or {}
+    console.print(f"  评级编号 {issued['number']}: grade {rating['grade']}, score "
+                  f"{rating['score']}; W3C VC 2.0 signed with eddsa-jcs-2022; evidence = the "
+                  "score's proof bundle")
+    console.print(f"  soulbound token {token.get('token_id', '?')[:16]}… minted at "
+                  f"{token.get('contract')} (chain {token.get('chain_id')}), locked; "
+                  f"certificate.issued event {issued['issued_event']}"
+                  + (f"; registered on Fabric in tx {issued['fabric']['tx_id'][:16]}…"
+                     if issued.get("fabric") else ""))
+    console.print(f"  written to {json_path}" + (f" and {pdf_path}" if pdf_path.exists()
+                                                  else ""))
+    console.print("  a bank verifies the JSON (no API key):")
+    verdict = client.post("/v1/verify/certificate", json=credential).json()
+    print_verdict(verdict, console)
+    qr = client.post("/v1/verify/certificate", json={
+        "id": issued["id"], "credential_hash": issued["credential_hash"]}).json()
+    console.print(f"  the PDF's QR code opens {issued['verify_url']} → "
+                  + ("[green]VALID[/green]" if qr["valid"] else "[red]INVALID[/red]"))
+    if not verdict["valid"] or not qr["valid"]:
+        raise DemoFailure("the freshly issued certificate did not verify")

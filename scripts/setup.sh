@@ -30,13 +30,21 @@ else
   .venv/bin/python -m pip install --quiet -e .
 fi
 
-# System packages: CJK fonts for the certificate PDF, Chromium for the browser tests.
+# System packages: a CJK font for the certificate PDF (TrueType: reportlab cannot embed
+# the CFF-outline OpenType of fonts-noto-cjk), Chromium and its WebDriver for the browser
+# tests, poppler-utils to render PDFs in the tests.
 need_apt=()
-if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK\|Noto Serif CJK\|WenQuanYi"; then
-  need_apt+=(fonts-noto-cjk)
+if ! fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei"; then
+  need_apt+=(fonts-wqy-zenhei)
 fi
 if (( dev )) && ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)
+fi
+if (( dev )) && ! command -v chromedriver >/dev/null 2>&1; then
+  need_apt+=(chromium-driver)
+fi
+if (( dev )) && ! command -v pdftoppm >/dev/null 2>&1; then
+  need_apt+=(poppler-utils)
 fi
 if (( ${#need_apt[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -80,3 +80,6 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "VALID" in r.stdout and "INVALID" in r.stdout
     assert list((tmp_path / "demo" / "proofs").glob("evt_*.json"))
+    certificates = tmp_path / "demo" / "certificates"
+    assert [p.suffix for p in sorted(certificates.glob("HXCR-*"))] in ([".json", ".pdf"],
+                                                                      [".json"])

@@ -30,6 +30,8 @@ from .grades import DEFINITIONS, DIMENSIONS
 
 FONT = "CertCJK"
 FAMILIES = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN")
+#: Where Debian puts fonts, searched when fontconfig's fc-match is not installed.
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 _registered: dict[str, str] = {}
 _lock = threading.Lock()
 
@@ -51,6 +53,9 @@ def find_cjk_font(configured: Path | None = None) -> Path:
             if path and family.split()[0].lower() in names.lower() \
                     and path.lower().endswith((".ttf", ".ttc")):
                 return Path(path)
+    for folder in FONT_DIRS:
+        for found_path in sorted(Path(folder).glob("**/wqy-*.tt[cf]")):
+            return found_path
     raise FontMissing("no TrueType CJK font found: install fonts-wqy-zenhei "
                       "(scripts/setup.sh does) or set LEDGER_CJK_FONT")
 
