@@ -82,13 +82,28 @@ class Service:
                 time.sleep(0.1)
         raise RuntimeError("service did not start")
 
+    def pids(self) -> list[int]:
+        """The serving process and its worker processes."""
+        assert self.proc is not None
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                todo.extend(int(c) for c in task.read_text().split())
+        return found
+
     def peak_rss_mb(self) -> float:
-        try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()  # type: ignore[union-attr]
-            line = next(x for x in status.splitlines() if x.startswith("VmHWM"))
-            return int(line.split()[1]) / 1024
-        except (OSError, StopIteration):
-            return 0.0
+        """Sum over the service's processes of their peak resident memory (VmHWM)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                line = next(x for x in status.splitlines() if x.startswith("VmHWM"))
+                total += int(line.split()[1])
+            except (OSError, StopIteration):
+                continue
+        return total / 1024
 
     def stop(self) -> None:
         if self.proc:
@@ -235,6 +250,61 @@ def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], di
             "proof_p99_ms": percentile(lat, .99) * 1e3}, orjson.loads(body)
 
 
+def bench_sustained(url: str, token: str, seconds: float, concurrency: int
+                    ) -> dict[str, float]:
+    """Mixed intake for a fixed time: single posts from many clients plus 1,000-event bulks."""
+    host, port = url.removeprefix("http://").split(":")
+    singles = [raw_post("/v1/events", token, orjson.dumps(e)) for e in scores(5000)]
+    bulks = [raw_post("/v1/events/bulk", token, orjson.dumps({"events": scores(1000)}))
+             for _ in range(20)]
+    latencies: list[float] = []
+    counts = {"events": 0, "requests": 0}
+
+    async def run() -> None:
+        stop_at = time.perf_counter() + seconds
+
+        async def single_loop(offset: int) -> None:
+            client = RawClient(host, int(port))
+            i = offset
+            try:
+                while time.perf_counter() < stop_at:
+                    t0 = time.perf_counter()
+                    status, body = await client.request(singles[i % len(singles)])
+                    latencies.append(time.perf_counter() - t0)
+                    if status != 201:
+                        raise RuntimeError(body[:300])
+                    counts["events"] += 1
+                    counts["requests"] += 1
+                    i += concurrency
+            finally:
+                client.close()
+
+        async def bulk_loop() -> None:
+            client = RawClient(host, int(port))
+            i = 0
+            try:
+                while time.perf_counter() < stop_at:
+                    status, body = await client.request(bulks[i % len(bulks)])
+                    if status != 201:
+                        raise RuntimeError(body[:300])
+                    counts["events"] += 1000
+                    counts["requests"] += 1
+                    i += 1
+            finally:
+                client.close()
+
+        await asyncio.gather(bulk_loop(), *(single_loop(k) for k in range(concurrency)))
+
+    start = time.perf_counter()
+    asyncio.run(run())
+    wall = time.perf_counter() - start
+    return {"sustained_seconds": wall, "sustained_events_per_s": counts["events"] / wall,
+            "sustained_requests_per_s": counts["requests"] / wall,
+            "sustained_single_p50_ms": percentile(latencies, .5) * 1e3,
+            "sustained_single_p95_ms": percentile(latencies, .95) * 1e3,
+            "sustained_single_p99_ms": percentile(latencies, .99) * 1e3}
+
+
 def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:
     keys = {bundle["batch"]["key_id"]: bundle["batch"]["public_key"]}
     assert verify_bundle(bundle, pinned_keys=keys).valid
@@ -255,6 +325,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--proofs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2, help="API processes")
+    parser.add_argument("--duration", type=float, default=0,
+                        help="Also run sustained mixed intake for this many seconds")
     args = parser.parse_args()
 
     service = Service(args.database, batch_events=1024, workers=args.workers)
@@ -275,6 +347,10 @@ def main() -> None:
         for key, value in proofs.items():
             print(f"{key}={value:.2f}")
         print(f"verify_us={bench_verify(bundle):.1f}")
+        if args.duration:
+            for key, value in bench_sustained(url, platform, args.duration,
+                                              args.concurrency).items():
+                print(f"{key}={value:.2f}")
         print(f"server_peak_rss_mb={service.peak_rss_mb():.0f}")
     finally:
         service.stop()
