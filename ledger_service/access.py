@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, select, update
 from .db.fast import write_transaction
 from .db.models import API_KEYS, ORGS
 from .errors import InvalidInput, NotFound, Unauthorized
+from .key_rotation import RotationWatch, schedule
 from .signing import InvalidKey, load_verify_key
 
 ROLES = ("platform", "bank", "enterprise", "auditor")
@@ -43,6 +44,7 @@ def _now_us() -> int:
 class KeyStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.rotations = RotationWatch(engine)
 
     def create(self, role: str, org: str, label: str | None = None) -> tuple[int, str]:
         """A new key; returns (id, token). The token is never stored."""
@@ -69,7 +71,27 @@ class KeyStore:
             raise Unauthorized("unknown API key")
         if row.revoked_us is not None:
             raise Unauthorized("this API key was revoked")
+        self.rotations.seen(row.id)
         return Principal(row.id, row.role, row.org)
+
+    def rotate(self, key_id: int, *, revoke_old: bool = False,
+               revoke_old_on_first_use: bool = False) -> tuple[int, str]:
+        """A new key for the same role and org as live key key_id; returns (id, token).
+
+        See key_rotation for how the old key is retired without downtime.
+        """
+        with self.engine.connect() as conn:
+            old = conn.execute(select(API_KEYS).where(API_KEYS.c.id == key_id)
+                               .where(API_KEYS.c.revoked_us.is_(None))).first()
+        if old is None:
+            raise NotFound(f"no live API key with id {key_id}")
+        label = f"rotated from key {key_id}" + (f": {old.label}" if old.label else "")
+        new_id, token = self.create(old.role, old.org, label[:200])
+        if revoke_old:
+            self.revoke(key_id)
+        elif revoke_old_on_first_use:
+            schedule(self.engine, new_id, key_id)
+        return new_id, token
 
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:

@@ -116,6 +116,33 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `ledger 
     out.print(f"revoked key {key_id}")
 
 
+@keys_app.command("rotate")
+def keys_rotate(key_id: Annotated[int, typer.Argument(help="Key id from `ledger keys list`")],
+                revoke_old: Annotated[bool, typer.Option(
+                    help="Revoke the old key now (for a leaked key)")] = False,
+                revoke_old_on_first_use: Annotated[bool, typer.Option(
+                    help="Revoke the old key when the new one is first used")] = False) -> None:
+    """New key for the same role and org; both work until the old one is retired.
+
+    The new key is printed alone on the last line, as `keys create` does.
+    """
+    from .errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        new_id, token = ctx.keys.rotate(key_id, revoke_old=revoke_old,
+                                        revoke_old_on_first_use=revoke_old_on_first_use)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    then = ("revoked now" if revoke_old else "revoked when the new key is first used"
+            if revoke_old_on_first_use else f"live until `ledger keys revoke {key_id}`")
+    print(f"created key {new_id} replacing key {key_id} (old key {then}); store it now:")
+    print(token)
+
+
 @orgs_app.command("add")
 def orgs_add(org: Annotated[str, typer.Argument(help="Org name, as API keys name it")],
              public_key: Annotated[str | None, typer.Option(
@@ -277,6 +304,61 @@ def verify_certificate(
     else:
         print_verdict(verdict)
     raise typer.Exit(0 if verdict["valid"] else 1)
+
+
+@app.command()
+def provenance(uscc: Annotated[str, typer.Argument(help="The enterprise's USCC")],
+               event_id: Annotated[str, typer.Argument(help="The event to explain")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print the JSON document")]
+               = False) -> None:
+    """An event's dependency graph as a tree, each edge judged (auditor's full view).
+
+    Exit 0 valid, 1 invalid, 2 no such event.
+    """
+    from .errors import LedgerError
+    from .provenance import Provenance
+    from .provenance_view import print_provenance
+
+    ctx = _ctx()
+    try:
+        doc = Provenance(ctx.reader).build(uscc, event_id)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    if as_json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print_provenance(doc, out)
+    raise typer.Exit(0 if doc["verdict"] == "valid" else 1)
+
+
+@app.command()
+def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload goes")],
+          reason: Annotated[str, typer.Option(help="Reason code, e.g. pipl_deletion_request")],
+          org: Annotated[str, typer.Option(help="Platform org recording the erasure")]
+          = "platform") -> None:
+    """Erase an event's payload and salt (keeps its leaf) and record an event.erased."""
+    from pydantic import ValidationError
+
+    from .erasure import Eraser
+    from .errors import LedgerError
+    from .policy import ERASE_ADAPTER
+
+    ctx = _ctx()
+    try:
+        ERASE_ADAPTER.validate_python({"reason": reason})
+        result = Eraser(ctx.engine, ctx.recorder).erase(event_id, reason, org)
+    except ValidationError:
+        err.print("[red]error:[/red] --reason must be a code (letters, digits, ._:-)")
+        raise typer.Exit(2) from None
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"erased {event_id}; recorded as {result['erasure_event']['id']}")
 
 
 @app.command()
