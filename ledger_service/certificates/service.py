@@ -196,7 +196,7 @@ class CertificateService:
         record: dict[str, Any] = {
             "id": certificate_id, "number": number, "enterprise_id": uscc,
             "status_index": index, "credential_hash": digest, "score_event": score_id,
-            "issued_at": to_text(issued), "issued_by": org, "status": "active",
+            "issued_at": to_text(issued), "issued_by": org, "status": "issuing",
             "credential": credential, "token": None, "fabric": None, "issued_event": None,
             "revocation": None}
         self.store.save(record)
@@ -210,6 +210,7 @@ class CertificateService:
             "type": "certificate.issued", "enterprise_id": uscc,
             "occurred_at": to_text(issued), "refs": [score_id],
             "payload": {"certificate_id": certificate_id, "credential_hash": digest}})
+        record["status"] = "active"  # "issuing" stays behind only if a step above failed
         self.store.save(record)
         return record
 

@@ -223,3 +223,30 @@ def test_download_json_is_the_credential(capi: CertApi) -> None:
     assert r.headers["x-certificate-status"] == "active"
     record = capi.get(f"/v1/certificates/{out['id']}/record", "auditor").json()
     assert record["credential_hash"] == out["credential_hash"]
+
+
+def test_issue_without_a_body(sqlite_capi: CertApi) -> None:
+    sqlite_capi.scored()
+    r = sqlite_capi.client.post(f"/v1/enterprises/{E1}/certificates",
+                                headers=sqlite_capi.headers("platform"))
+    assert r.status_code == 201, r.text
+
+
+def test_an_unreachable_chain_is_a_503_and_nothing_is_claimed_as_issued(
+        sqlite_capi: CertApi) -> None:
+    from anchoring.evm.errors import EvmUnavailable
+    from ledger_service.certificates.service import CertificateService
+
+    sqlite_capi.scored()
+    service = CertificateService.of(sqlite_capi.ctx)
+    tokens = service.token_client()
+
+    def down(*_: Any) -> None:
+        raise EvmUnavailable("node down")
+
+    tokens.mint = down
+    r = sqlite_capi.post(f"/v1/enterprises/{E1}/certificates", "platform", {})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "ledger_unavailable"
+    del tokens.mint
+    retry = sqlite_capi.issue()
+    assert retry["status"] == "active" and retry["number"].endswith("000002")
