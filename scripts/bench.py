@@ -45,7 +45,8 @@ def percentile(values: list[float], q: float) -> float:
 class Service:
     """`ledger serve` in a subprocess on a fresh data dir (and database)."""
 
-    def __init__(self, database: str, batch_events: int, workers: int) -> None:
+    def __init__(self, database: str, batch_events: int, workers: int,
+                 ledger_env: dict[str, str] | None = None) -> None:
         self.workers = workers
         self.tmp = tempfile.TemporaryDirectory(prefix="ledger-bench-")
         self.port = free_port()
@@ -53,6 +54,7 @@ class Service:
                     "LEDGER_BATCH_MAX_EVENTS": str(batch_events),
                     "LEDGER_BATCH_MAX_SECONDS": "1", "LEDGER_RATE_LIMIT_PER_SECOND": "0"}
         self.env.pop("DATABASE_URL", None)
+        self.env.update(ledger_env or {})
         self.pg_db = None
         if database == "postgres":
             self.pg_db = f"ledger_bench_{uuid.uuid4().hex[:8]}"
@@ -305,6 +307,96 @@ def bench_sustained(url: str, token: str, seconds: float, concurrency: int
             "sustained_single_p99_ms": percentile(latencies, .99) * 1e3}
 
 
+def _anchored_after(client: httpx.Client, pending: dict[str, float], timeout: float
+                    ) -> list[float]:
+    """Poll until every event in pending (id -> acknowledged at) is anchored; latencies."""
+    latencies = []
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for event_id in list(pending):
+            if client.get(f"/v1/events/{event_id}").json()["status"] == "anchored":
+                latencies.append(time.perf_counter() - pending.pop(event_id))
+        time.sleep(0.02)
+    if pending:
+        raise RuntimeError(f"{len(pending)} events were not anchored within {timeout} s")
+    return latencies
+
+
+def bench_anchoring(url: str, token: str, backend: Any, seconds: float) -> dict[str, float]:
+    """Event -> anchored latency at a low and a high intake rate, headers anchored per second,
+    and how many times more events reach the ledger than one transaction per event would."""
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, float] = {}
+    with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
+        pending: dict[str, float] = {}
+        stop = time.perf_counter() + seconds
+        while time.perf_counter() < stop:  # low rate: 5 events/s, each tracked
+            event = scores(1)[0]
+            pending[client.post("/v1/events", json=event).json()["id"]] = time.perf_counter()
+            time.sleep(0.2)
+        low = _anchored_after(client, pending, 120)
+        out |= {"anchor_low_rate_events_per_s": 5, "anchor_p50_ms": percentile(low, .5) * 1e3,
+                "anchor_p95_ms": percentile(low, .95) * 1e3}
+
+        def anchored_batches() -> int:
+            return sum(1 for b in client.get("/v1/batches?limit=1000").json()["batches"]
+                       if b["anchors"])
+
+        before, start, sent = anchored_batches(), time.perf_counter(), 0
+        stop = start + seconds
+        while time.perf_counter() < stop:  # high rate: 1,000-event bulks back to back
+            ids = client.post("/v1/events/bulk", json={"events": scores(1000)}).json()["events"]
+            pending[ids[-1]["id"]] = time.perf_counter()
+            sent += 1000
+        high = _anchored_after(client, pending, 300)
+        wall = time.perf_counter() - start
+        out |= {"anchor_high_rate_events_per_s": sent / wall,
+                "anchor_high_p50_ms": percentile(high, .5) * 1e3,
+                "anchor_high_p95_ms": percentile(high, .95) * 1e3,
+                "headers_anchored_per_s": (anchored_batches() - before) / wall}
+    out["ledger_tx_per_s"] = _direct_tx_rate(backend, 20)
+    out["events_per_ledger_tx_ratio"] = out["anchor_high_rate_events_per_s"] / \
+        out["ledger_tx_per_s"]
+    return out
+
+
+def _direct_tx_rate(backend: Any, count: int) -> float:
+    """Transactions per second when every event is its own ledger transaction (the naive
+    design), measured with synthetic headers on a ledger id of its own."""
+    from ledger_service.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
+    from ledger_service.signing import ServiceKey
+
+    key = ServiceKey.generate()
+    ledger_id = f"bench-direct-{uuid.uuid4().hex[:8]}"
+    backend.register_ledger(ledger_id, key.public_key_b64)
+    prev = GENESIS_PREV_HASH
+    start = time.perf_counter()
+    for seq in range(count):
+        header = make_header(ledger_id=ledger_id, seq=seq, prev_header_hash=prev,
+                             merkle_root=os.urandom(32).hex(), size=1, first_event="e",
+                             last_event="e", sealed_at="2026-11-26T00:00:00Z")
+        backend.anchor(header, header_hash(header), key.sign(header_bytes(header)))
+        prev = header_hash(header)
+    return count / (time.perf_counter() - start)
+
+
+def ledger_backend(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
+    """Service environment and a direct client for the ledger given on the command line."""
+    if args.fabric_profile:
+        from anchoring.fabric.backend import FabricBackend
+
+        return ({"LEDGER_FABRIC_PROFILE": str(args.fabric_profile)},
+                FabricBackend.from_profile(args.fabric_profile))
+    if args.evm_url:
+        from anchoring.evm.backend import EvmBackend
+        from anchoring.evm.chain import connect, deploy_contracts
+
+        chain = connect(args.evm_url)
+        return ({"LEDGER_EVM_RPC_URL": args.evm_url},
+                EvmBackend(chain, deploy_contracts(chain).anchor_registry))
+    return {}, None
+
+
 def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:
     keys = {bundle["batch"]["key_id"]: bundle["batch"]["public_key"]}
     assert verify_bundle(bundle, pinned_keys=keys).valid
@@ -327,9 +419,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="API processes")
     parser.add_argument("--duration", type=float, default=0,
                         help="Also run sustained mixed intake for this many seconds")
+    parser.add_argument("--fabric-profile", type=Path,
+                        help="Anchor on this Fabric network and measure anchoring")
+    parser.add_argument("--evm-url", help="Anchor on this EVM node and measure anchoring")
+    parser.add_argument("--anchor-seconds", type=float, default=8,
+                        help="Length of each anchoring phase")
     args = parser.parse_args()
 
-    service = Service(args.database, batch_events=1024, workers=args.workers)
+    ledger_env, backend = ledger_backend(args)
+    service = Service(args.database, batch_events=1024, workers=args.workers,
+                      ledger_env=ledger_env)
     platform = service.key("platform", "bench-platform")
     url = service.start()
     try:
@@ -350,6 +449,11 @@ def main() -> None:
         if args.duration:
             for key, value in bench_sustained(url, platform, args.duration,
                                               args.concurrency).items():
+                print(f"{key}={value:.2f}")
+        if backend is not None:
+            print(f"ledger={'fabric' if args.fabric_profile else 'evm'}")
+            for key, value in bench_anchoring(url, platform, backend,
+                                              args.anchor_seconds).items():
                 print(f"{key}={value:.2f}")
         print(f"server_peak_rss_mb={service.peak_rss_mb():.0f}")
     finally:
