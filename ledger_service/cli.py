@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +44,11 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
         err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
                   "use --workers 1 or point LEDGER_EVM_RPC_URL at a node")
         raise typer.Exit(2)
+    if workers > 1 and settings.certificate_tokens and not settings.evm_rpc_url:
+        # Each process would mint on its own in-process chain; no verifier could find them.
+        os.environ["LEDGER_CERTIFICATE_TOKENS"] = "false"
+        err.print("[yellow]note:[/yellow] certificate tokens are off: the embedded EVM chain "
+                  "cannot be shared by several processes (set LEDGER_EVM_RPC_URL)")
     _ctx(settings).close()  # migrate once, before any worker starts
     uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level, access_log=False)

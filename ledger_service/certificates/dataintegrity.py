@@ -84,16 +84,22 @@ def did_key_resolver(method: str) -> bytes:
         raise ProofError(str(exc)) from exc
 
 
-def verify_proof(secured: Any, resolve: KeyResolver = did_key_resolver) -> bytes:
+def verify_proof(secured: Any, resolve: KeyResolver = did_key_resolver, *,
+                 expected_purpose: str | None = "assertionMethod") -> bytes:
     """Verify Proof (eddsa-jcs-2022); returns the signer's public key, raises ProofError.
 
-    The caller decides whether that key is one it trusts (the issuer's).
+    The caller decides whether that key is one it trusts (the issuer's). A
+    credential's proof must be made for ``assertionMethod`` (Data Integrity's
+    proof purpose check); pass None to accept any purpose.
     """
     if not isinstance(secured, dict) or not isinstance(secured.get("proof"), dict):
         raise ProofError("the document has no proof object")
     unsecured = {k: v for k, v in secured.items() if k != "proof"}
     options = {k: v for k, v in secured["proof"].items() if k != "proofValue"}
     _check_options(options)
+    if expected_purpose is not None and options.get("proofPurpose") != expected_purpose:
+        raise ProofError(f"proofPurpose is {options.get('proofPurpose')!r}, expected "
+                         f"{expected_purpose!r}")
     try:
         signature = decode_z(secured["proof"].get("proofValue"))
     except MultibaseError as exc:
