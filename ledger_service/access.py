@@ -91,6 +91,7 @@ class KeyStore:
             self.revoke(key_id)
         elif revoke_old_on_first_use:
             schedule(self.engine, new_id, key_id)
+            self.rotations.invalidate()
         return new_id, token
 
     def list(self) -> list[dict]:

@@ -53,6 +53,10 @@ class RotationWatch:
             self._pending = frozenset(int(k[len(PREFIX):]) for k in keys)
         self._loaded_at = time.monotonic()
 
+    def invalidate(self) -> None:
+        """Reload on next use (this process scheduled a rotation itself)."""
+        self._loaded_at = float("-inf")
+
     def seen(self, key_id: int) -> None:
         """Called on every successful authentication; cheap unless a rotation is pending."""
         if time.monotonic() - self._loaded_at > self.refresh_seconds:

@@ -24,7 +24,6 @@ from .consent import ConsentBook
 from .errors import Forbidden
 
 READ_ALL_ROLES = frozenset({"platform", "auditor"})
-READ_ROLES = frozenset({"platform", "auditor", "bank", "enterprise"})
 
 
 def now_us() -> int:

@@ -213,3 +213,69 @@ def test_banks_record_steps_of_their_own_loans_only(api: Api) -> None:
     assert r.json()["error"]["details"]["reason"] == "not_loan_owner"
     # The same loan id at another enterprise is another loan.
     api.record("bank_b", applied(E2, "L1"))
+
+
+def _status(api: Api, token: str) -> int:
+    return api.client.get("/v1/batches", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code
+
+
+def test_key_rotation_without_downtime(api: Api) -> None:
+    old_id, old = api.ctx.keys.create("bank", "bank-of-fuzhou", "core banking")
+    new_id, new = api.ctx.keys.rotate(old_id)
+    assert _status(api, old) == _status(api, new) == 200
+    listed = {k["id"]: k for k in api.ctx.keys.list()}
+    assert listed[new_id]["role"] == "bank" and listed[new_id]["org"] == "bank-of-fuzhou"
+    assert listed[new_id]["label"] == f"rotated from key {old_id}: core banking"
+    api.ctx.keys.revoke(old_id)
+    assert (_status(api, old), _status(api, new)) == (401, 200)
+    # A leaked key: replaced and revoked at once.
+    _, newer = api.ctx.keys.rotate(new_id, revoke_old=True)
+    assert (_status(api, new), _status(api, newer)) == (401, 200)
+    # The rollout retires the old key: it works until the new one is first used.
+    old_id, old = api.ctx.keys.create("platform", "haixi-credit-platform")
+    _, new = api.ctx.keys.rotate(old_id, revoke_old_on_first_use=True)
+    assert _status(api, old) == 200
+    assert _status(api, old) == 200
+    assert _status(api, new) == 200
+    assert (_status(api, old), _status(api, new)) == (401, 200)
+    r = api.client.get("/v1/batches", headers={"Authorization": f"Bearer {old}"})
+    assert "revoked" in r.json()["error"]["message"]
+    assert _rotate_fails(api, old_id)
+
+
+def _rotate_fails(api: Api, key_id: int) -> bool:
+    from ledger_service.errors import NotFound
+
+    try:
+        api.ctx.keys.rotate(key_id)
+    except NotFound:
+        return True
+    return False
+
+
+def test_keys_rotate_cli(tmp_path: Any) -> None:
+    from ledger_service.context import LedgerContext
+
+    from .conftest import make_settings
+    from .test_cli import ledger
+
+    created = ledger("keys", "create", "--role", "bank", "--org", "bank-of-fuzhou",
+                     data_dir=tmp_path)
+    old = created.stdout.strip().splitlines()[-1]
+    key_id = created.stdout.split()[2]
+    r = ledger("keys", "rotate", key_id, "--revoke-old-on-first-use", data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    new = r.stdout.strip().splitlines()[-1]
+    assert new.startswith("lk_") and new != old
+    listed = ledger("keys", "list", data_dir=tmp_path).stdout
+    assert "rotated from key" in listed
+    ctx = LedgerContext.open(make_settings(tmp_path))
+    try:
+        assert ctx.keys.authenticate(old).org == "bank-of-fuzhou"
+        assert ctx.keys.authenticate(new).role == "bank"
+        with pytest.raises(Exception, match="revoked"):
+            ctx.keys.authenticate(old)
+    finally:
+        ctx.close()
+    assert ledger("keys", "rotate", "999", data_dir=tmp_path).returncode == 2

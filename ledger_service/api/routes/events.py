@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from ...consent import ConsentBook
@@ -28,6 +29,8 @@ _EVENT_SCHEMA = {"requestBody": {"required": True, "content": {"application/json
     "schema": EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")}}}}
 _BULK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": BULK_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")}}}}
+_ERASE_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": ERASE_ADAPTER.json_schema()}}}}
 READ_ROLES = ("platform", "auditor", "bank", "enterprise")
 
 
@@ -112,10 +115,12 @@ def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     return JSON(ctx.reader.proof(event_id))
 
 
-@router.post("/{event_id}/erase", summary="Erase an event's payload and salt (platform)")
+@router.post("/{event_id}/erase", summary="Erase an event's payload and salt (platform)",
+             openapi_extra=_ERASE_SCHEMA)
 async def erase_event(event_id: str, request: Request, ctx: Ctx, caller: Caller) -> JSON:
     """Deletes payload and salt, keeps commitment and leaf, records an event.erased."""
     require_role(caller, "platform")
     body = _parse(ERASE_ADAPTER, await request.body(), ctx)
     eraser = Eraser(ctx.engine, ctx.recorder)
-    return JSON(eraser.erase(event_id, body["reason"], caller.org))
+    # The write waits for the database's writer: off the event loop.
+    return JSON(await run_in_threadpool(eraser.erase, event_id, body["reason"], caller.org))
