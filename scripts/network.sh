@@ -111,7 +111,8 @@ start() {
   while [[ "$1" != "--" ]]; do envs+=("$1"); shift; done
   shift
   mkdir -p "$PIDS" "$LOGS"
-  (cd "$RUN" && exec setsid env -i PATH="$BIN_DIR:/usr/local/bin:/usr/bin:/bin" HOME="${HOME:-/tmp}" \
+  # fd 9 is the up/down lock: the long-running node must not inherit it.
+  (exec 9>&-; cd "$RUN" && exec setsid env -i PATH="$BIN_DIR:/usr/local/bin:/usr/bin:/bin" HOME="${HOME:-/tmp}" \
       "${envs[@]}" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null) &
   echo $! >"$PIDS/$name.pid"
 }
@@ -448,9 +449,19 @@ cmd_env() {
     "$CHANNEL" "$CC_NAME"
 }
 
+# up and down change processes and files: one at a time (parallel test workers,
+# a demo and a shell may all ask). The lock lives outside network/run (purged).
+lock_changes() {
+  command -v flock >/dev/null 2>&1 || return 0
+  local id
+  id="$(printf '%s' "$RUN" | cksum | cut -d' ' -f1)"
+  exec 9>"${TMPDIR:-/tmp}/evidence-network-$id.lock"
+  flock -w 600 9 || die "another network.sh up/down is still running"
+}
+
 case "${1:-}" in
-  up) shift; cmd_up "$@" ;;
-  down) shift; cmd_down "$@" ;;
+  up) shift; lock_changes; cmd_up "$@" ;;
+  down) shift; lock_changes; cmd_down "$@" ;;
   status) shift; cmd_status "$@" ;;
   env) shift; cmd_env "$@" ;;
   *) die "usage: network.sh up | down [--purge] | status | env ORG" 2 ;;

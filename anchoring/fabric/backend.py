@@ -71,8 +71,22 @@ def chaincode_refusal(exc: GatewayError) -> tuple[str, str] | None:
     return None
 
 
+#: Gateway message when its own (first) endorser agreed but another org's did not.
+PARTIAL_ENDORSEMENT = "failed to collect enough transaction endorsements"
+
+
 def to_anchor_error(exc: FabricError) -> AnchorError:
-    """Map a Fabric client failure to the worker's retry/stop vocabulary."""
+    """Map a Fabric client failure to the worker's retry/stop vocabulary.
+
+    A chaincode refusal counts only when the Gateway's first endorser (its own
+    org's peer, which also answered our CommitStatus and so has seen every
+    block we wrote) refused. When that endorser agreed and another org's peer
+    refused, the peers disagree, which in practice is a peer still catching up
+    after a restart (it answers GAP or UNREGISTERED for writes it has not
+    committed yet): transient.
+    """
+    if isinstance(exc, GatewayError) and PARTIAL_ENDORSEMENT in exc.raw_message:
+        return AnchorUnavailable(f"peers disagree (one is probably catching up): {exc}")
     if isinstance(exc, GatewayError):
         refusal = chaincode_refusal(exc)
         if refusal is not None:

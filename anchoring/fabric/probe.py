@@ -4,8 +4,11 @@
 
 For each peer in the profile: an Evaluate (that peer's Gateway reaches the
 chaincode server) and an Endorse without submit (the Gateway found endorsers of
-both orgs: on a fresh network gossip needs a moment before it can). Nothing is
-written to the ledger. Exit 0 when all pass before the deadline, 1 otherwise.
+both orgs: on a fresh network gossip needs a moment before it can). Then all
+peers must report the same block height: a peer restarted behind the others
+would otherwise endorse on stale state (answering GAP or UNREGISTERED for
+writes it has not caught up with). Nothing is written to the ledger. Exit 0
+when all pass before the deadline, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ import argparse
 import sys
 import time
 
+from fabric_protos.common import ledger_pb2
+
 from anchoring.fabric.errors import FabricError
-from anchoring.fabric.gateway import Gateway, Timeouts
+from anchoring.fabric.gateway import Gateway, PeerTarget, Timeouts
+from anchoring.fabric.identity import SigningIdentity
 from anchoring.fabric.profile import load_profile
 
 #: The contract API's system contract; read-only and always present.
@@ -44,7 +50,31 @@ def probe(profile_path: str, timeout: float, interval: float = 0.5) -> list[str]
         if not pending or time.monotonic() >= deadline:
             break
         time.sleep(interval)
-    return [f"{name}: {problems.get(name, 'not checked')}" for name in pending]
+    if pending:
+        return [f"{name}: {problems.get(name, 'not checked')}" for name in pending]
+    while True:
+        heights: dict[str, int | str]
+        try:
+            heights = {
+                peer.name: chain_height(peer, identity, profile.channel, short)
+                for peer in profile.peers
+            }
+        except FabricError as exc:
+            heights = {"error": str(exc)}
+        if len(set(heights.values())) == 1:
+            return []
+        if time.monotonic() >= deadline:
+            return [f"block heights differ: {heights}"]
+        time.sleep(interval)
+
+
+def chain_height(
+    peer: PeerTarget, identity: SigningIdentity, channel: str, timeouts: Timeouts
+) -> int:
+    """The peer's own block height (qscc GetChainInfo, evaluated on its org only)."""
+    with Gateway(peer, identity, timeouts=timeouts) as gw:
+        raw = gw.evaluate(channel, "qscc", "GetChainInfo", [channel], target_orgs=[peer.mspid])
+    return int(ledger_pb2.BlockchainInfo.FromString(raw).height)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -234,7 +234,9 @@ def fabric_network():
     """Bring the native network up once per session via scripts/network.sh, or reuse it.
 
     A network that was already up is left running; one this fixture started is
-    stopped at the end (``down`` keeps the ledger; tests use fresh ledger ids).
+    stopped at the end (``down`` keeps the ledger; tests use fresh ledger ids),
+    except under pytest-xdist, where other workers may still use it.
+    network.sh serializes concurrent ``up`` calls itself.
     """
     if _fabric_bin_dir() is None:
         pytest.skip(
@@ -252,7 +254,7 @@ def fabric_network():
     if proc.returncode != 0:
         pytest.fail(f"network.sh up failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     yield RealNetwork(REPO / "network" / "run" / "profile.json", elapsed)
-    if not was_up:
+    if not was_up and not os.environ.get("PYTEST_XDIST_WORKER"):
         subprocess.run([str(script), "down"], capture_output=True, cwd=REPO, timeout=120)
 
 
@@ -276,3 +278,8 @@ def fail():
         )
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Fault tests kill network nodes: run them after every other test (stable order)."""
+    items.sort(key=lambda item: item.path.name == "test_faults.py")

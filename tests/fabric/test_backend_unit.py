@@ -161,6 +161,19 @@ def test_transient_failures_map_to_unavailable(backend, fake_gateway, fail, code
         backend.anchor(HEADER, HASH, "c2ln")
 
 
+def test_refusal_by_another_orgs_peer_only_is_transient(backend, fake_gateway, fail):
+    """A lagging bank peer says UNREGISTERED/GAP while our own peer agreed: retry later."""
+    fake_gateway.script.endorse.append(
+        fail(
+            grpc.StatusCode.ABORTED,
+            "failed to collect enough transaction endorsements, see attached details for more info",
+            "chaincode response 500, UNREGISTERED: ledger L1 is not registered",
+        )
+    )
+    with pytest.raises(AnchorUnavailable, match="catching up"):
+        backend.anchor(HEADER, HASH, "c2ln")
+
+
 def test_error_details_survive_the_wire(fake_gateway, golden_identity, fail):
     from anchoring.fabric.gateway import Gateway
 
