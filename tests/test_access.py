@@ -279,3 +279,49 @@ def test_keys_rotate_cli(tmp_path: Any) -> None:
     finally:
         ctx.close()
     assert ledger("keys", "rotate", "999", data_dir=tmp_path).returncode == 2
+
+
+def test_trail_pages_filters_and_statuses(api: Api) -> None:
+    import orjson
+
+    from ledger_service.db.fast import write_transaction
+    from ledger_service.db.models import ANCHORS
+
+    ids = [api.record("platform", score_event(E1, 500 + i, "BB", (50, 50, 50), hours=i))
+           for i in range(5)]
+    api.record("platform", score_event(E2, 1, "C", (1, 1, 1)))
+    api.ctx.sealer.seal_all()
+    ids.append(api.record(E1, consent_event(E1, hours=10, days=LIVE_DAYS)))
+    with write_transaction(api.ctx.engine) as conn:
+        conn.execute(ANCHORS.insert().values(batch_seq=0, backend="evm", anchored_us=1,
+                                             receipt=orjson.dumps({"backend": "evm",
+                                                                   "tx_hash": "0x01"}).decode()))
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = api.get(f"/v1/enterprises/{E1}/events{query}", E1).json()
+        seen += page["events"]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert [e["id"] for e in seen] == ids
+    assert [e["status"] for e in seen] == ["anchored"] * 5 + ["pending"]
+    assert seen[0]["batch"] == {"seq": 0, "leaf_index": 0}
+    assert seen[5]["batch"] is None and seen[5]["erased"] is False
+    window = api.get(f"/v1/enterprises/{E1}/events?occurred_from={at(1)}&occurred_to={at(3)}"
+                     ).json()["events"]
+    assert [e["id"] for e in window] == ids[1:3]
+    assert [e["occurred_at"] for e in window] == [at(1), at(2)]
+    only = api.get(f"/v1/enterprises/{E1}/events?type=consent.granted").json()["events"]
+    assert [e["id"] for e in only] == [ids[5]]
+    both = api.get(f"/v1/enterprises/{E1}/events?type=consent.granted&type=score.computed"
+                   "&limit=1000").json()
+    assert len(both["events"]) == 6 and both["next_cursor"] is None
+    assert api.get(f"/v1/enterprises/{E1}/events?occurred_from={at(3)}&occurred_to={at(1)}"
+                   ).status_code == 422
+    assert api.get(f"/v1/enterprises/{E1}/events?limit=0").status_code == 422
+    prov = api.get(f"/v1/enterprises/{E1}/provenance/{ids[0]}").json()
+    assert prov["nodes"][0]["proof"]["status"] == "anchored"
+    assert prov["nodes"][0]["anchors"] == [{"backend": "evm", "tx_hash": "0x01"}]
