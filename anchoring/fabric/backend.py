@@ -17,6 +17,7 @@ the receipt of the original transaction is returned, its block found via qscc.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from anchoring.fabric.identity import SigningIdentity
 from anchoring.fabric.profile import load_profile
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Chaincode machine codes that are final refusals (retrying cannot help).
 REFUSAL_CODES = frozenset(
@@ -212,10 +214,32 @@ class FabricBackend:
             except FabricError as exc:
                 # Past endorsement the outcome may be unknown: never fail over here.
                 raise to_anchor_error(exc) from exc
+            self._await_other_peers(identity, gw.peer, done.tx_id)
             receipt = self._receipt(done.tx_id, done.block_number, done.validation_code, done.peer)
             return record, receipt
 
         return self._with_failover(identity, run)
+
+    def _await_other_peers(
+        self, identity: SigningIdentity, done_on: PeerTarget, tx_id: str
+    ) -> None:
+        """Wait (briefly) until the other orgs' peers have committed tx_id too.
+
+        CommitStatus answered from one peer; the other org's peer commits the
+        same block a moment later. The next header is endorsed by both, and a
+        peer that has not committed header n yet would answer GAP. Waiting here
+        keeps consecutive anchors from racing it. Best effort: a peer that is
+        down or slow only costs ``Timeouts.peer_sync``; the write has landed.
+        """
+        for peer in self.peers:
+            if peer.name == done_on.name:
+                continue
+            try:
+                self._gateway(peer, identity).commit_status(
+                    self.channel, tx_id, timeout=self.timeouts.peer_sync
+                )
+            except FabricError as exc:
+                log.info("peer %s has not confirmed %s: %s", peer.name, tx_id, exc)
 
     # -------------------------------------------------------------- AnchorBackend
 

@@ -36,6 +36,8 @@ class Timeouts:
     endorse: float = 15.0
     submit: float = 5.0
     commit_status: float = 30.0
+    #: How long to wait for the other orgs' peers to commit a transaction we wrote.
+    peer_sync: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -185,11 +187,15 @@ class Gateway:
         except grpc.RpcError as exc:
             raise _rpc_error(SubmitError, exc, prepared.tx_id) from exc
 
-    def commit_status(self, channel: str, tx_id: str) -> tuple[str, int]:
-        """Wait until the transaction is in a block: (validation code name, block number)."""
+    def commit_status(
+        self, channel: str, tx_id: str, *, timeout: float | None = None
+    ) -> tuple[str, int]:
+        """Wait until this peer has committed the transaction: (validation code, block)."""
         request = proposals.commit_status_request(self.identity, channel, tx_id)
         try:
-            response = self._stub.CommitStatus(request, timeout=self.timeouts.commit_status)
+            response = self._stub.CommitStatus(
+                request, timeout=self.timeouts.commit_status if timeout is None else timeout
+            )
         except grpc.RpcError as exc:
             raise _rpc_error(CommitStatusError, exc, tx_id) from exc
         return proposals.validation_code_name(response.result), int(response.block_number)

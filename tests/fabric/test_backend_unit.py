@@ -97,6 +97,26 @@ def test_anchor_endorses_submits_and_returns_receipt(backend, fake_gateway):
     }
 
 
+def test_waits_for_the_other_orgs_peer_but_does_not_need_it(fake_gateway, golden_identity):
+    own = PeerTarget("own", fake_gateway.address, "PlatformMSP", fake_gateway.tls_ca, "peer0.fake")
+    other = PeerTarget("other", fake_gateway.address, "BankMSP", fake_gateway.tls_ca, "peer0.fake")
+    dead = PeerTarget("dead", "127.0.0.1:1", "BankMSP", fake_gateway.tls_ca, "peer0.fake")
+    t = Timeouts(evaluate=1, endorse=1, submit=1, commit_status=1, peer_sync=0.5)
+    b = FabricBackend(
+        channel="evidence",
+        chaincode="evidence",
+        peers=[own, other, dead],
+        identity=golden_identity,
+        timeouts=t,
+    )
+    fake_gateway.script.endorse.append(record())
+    receipt = b.anchor(HEADER, HASH, "c2ln")
+    names = [n for n, _ in fake_gateway.script.calls]
+    assert names == ["endorse", "submit", "commit", "commit"]  # own peer, then the other org's
+    assert receipt["peer"] == "own"
+    b.close()
+
+
 def test_replay_is_not_submitted_and_returns_original_receipt(backend, fake_gateway):
     fake_gateway.script.endorse.append(record(replayed=True))
     block = common_pb2.Block(header=common_pb2.BlockHeader(number=5)).SerializeToString()
