@@ -118,6 +118,14 @@ class Submission:
     raw_bulk: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A checked submission, ready to insert: rows in EVENT_COLUMNS order and the answers."""
+
+    rows: list[tuple[Any, ...]]
+    results: list[Recorded]
+
+
 class Recorder:
     """Validated events in, committed rows out.
 
@@ -195,6 +203,24 @@ class Recorder:
 
     def apply(self, conn: Connection, sub: Submission) -> list[Recorded]:
         """Check and insert one submission on conn; raises before writing anything if bad."""
+        return self.insert(conn, self.prepare(sub, conn))
+
+    def insert(self, conn: Connection, prepared: Prepared) -> list[Recorded]:
+        """The only part that needs the write lock: one multi-row insert."""
+        insert_events(conn, prepared.rows)
+        return prepared.results
+
+    def prepare(self, sub: Submission, conn: Connection | None = None) -> Prepared:
+        """Everything but the write: signatures, ids, refs and rules, commitments, rows.
+
+        Reads only, so it runs outside the write lock (in parallel across API
+        processes); events are never deleted, so a ref found here still exists
+        at insert. A client-chosen id inserted concurrently surfaces as a unique
+        violation at insert, and the submission is then prepared again.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.prepare(sub, own)
         self.verify_signatures(conn, sub)
         org, events = sub.org, sub.events
         recorded_us = time.time_ns() // 1000
@@ -238,8 +264,7 @@ class Recorder:
                          orjson.dumps(event_refs).decode(), body, salt, commitment, leaf,
                          event.get("signature")))
             results.append(Recorded(event_id, leaf.hex()))
-        insert_events(conn, rows)
-        return results
+        return Prepared(rows, results)
 
     @staticmethod
     def _existing(conn: Connection, org: str, event: Any, event_id: str, index: int
