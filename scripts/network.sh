@@ -341,36 +341,45 @@ deploy_chaincode() {
   fi
 }
 
-write_profile() {
-  local p="$RUN/profile.json" u="users/User1@platform.evidence.local/msp"
-  local a="users/Admin@platform.evidence.local/msp" po="crypto/peerOrganizations"
-  local ucert akey ukey acert
-  ucert="$po/platform.evidence.local/$u/signcerts/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$u/signcerts")"
-  ukey="$po/platform.evidence.local/$u/keystore/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$u/keystore")"
-  acert="$po/platform.evidence.local/$a/signcerts/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$a/signcerts")"
-  akey="$po/platform.evidence.local/$a/keystore/$(ls "$CRYPTO/peerOrganizations/platform.evidence.local/$a/keystore")"
-  cat >"$p" <<EOF
-{
-  "version": 1,
-  "name": "evidence-native-test-network",
-  "channel": "$CHANNEL",
-  "chaincode": "$CC_NAME",
-  "peers": [
-    {"name": "peer0.platform.evidence.local", "mspid": "PlatformMSP",
-     "gateway": "127.0.0.1:${PEER_PORT[platform]}",
-     "tls_ca": "$po/platform.evidence.local/peers/peer0.platform.evidence.local/tls/ca.crt",
-     "server_name": "peer0.platform.evidence.local"},
-    {"name": "peer0.bank.evidence.local", "mspid": "BankMSP",
-     "gateway": "127.0.0.1:${PEER_PORT[bank]}",
-     "tls_ca": "$po/bank.evidence.local/peers/peer0.bank.evidence.local/tls/ca.crt",
-     "server_name": "peer0.bank.evidence.local"}
-  ],
-  "identity": {"mspid": "PlatformMSP", "cert": "$ucert", "key": "$ukey"},
-  "admin_identity": {"mspid": "PlatformMSP", "cert": "$acert", "key": "$akey"},
-  "orderer": {"address": "127.0.0.1:$ORDERER_PORT",
-              "tls_ca": "crypto/ordererOrganizations/$ORDERER_DOMAIN/orderers/$ORDERER_HOST/tls/ca.crt"}
+msp_file() {  # msp_file ORG USER signcerts|keystore: path relative to network/run
+  local rel="crypto/peerOrganizations/${DOMAIN[$1]}/users/$2@${DOMAIN[$1]}/msp/$3"
+  echo "$rel/$(ls "$RUN/$rel" | head -n 1)"
 }
-EOF
+
+peer_json() {
+  local org="$1"
+  printf '    {"name": "peer0.%s", "mspid": "%s", "gateway": "127.0.0.1:%s",\n' \
+    "${DOMAIN[$org]}" "${MSPID[$org]}" "${PEER_PORT[$org]}"
+  printf '     "tls_ca": "crypto/peerOrganizations/%s/peers/peer0.%s/tls/ca.crt",\n' \
+    "${DOMAIN[$org]}" "${DOMAIN[$org]}"
+  printf '     "server_name": "peer0.%s"}' "${DOMAIN[$org]}"
+}
+
+# profile.json: the platform (anchors with User1, registers ledgers with Admin).
+# profile-bank.json: a bank or auditor reading the channel through the bank's own
+# peer with the bank's identity; it trusts neither the platform nor its peer.
+write_profile() {
+  local org out first second admin
+  for org in "${ORGS[@]}"; do
+    if [[ "$org" == platform ]]; then out="$RUN/profile.json"; first=platform; second=bank
+    else out="$RUN/profile-$org.json"; first="$org"; second=platform; fi
+    admin=""
+    if [[ "$org" == platform ]]; then
+      admin="$(printf '  "admin_identity": {"mspid": "%s", "cert": "%s", "key": "%s"},' \
+        "${MSPID[$org]}" "$(msp_file "$org" Admin signcerts)" "$(msp_file "$org" Admin keystore)")"
+    fi
+    {
+      printf '{\n  "version": 1,\n  "name": "evidence-native-test-network (%s)",\n' "$org"
+      printf '  "channel": "%s",\n  "chaincode": "%s",\n  "peers": [\n' "$CHANNEL" "$CC_NAME"
+      peer_json "$first"; printf ',\n'; peer_json "$second"; printf '\n  ],\n'
+      printf '  "identity": {"mspid": "%s", "cert": "%s", "key": "%s"},\n' \
+        "${MSPID[$org]}" "$(msp_file "$org" User1 signcerts)" "$(msp_file "$org" User1 keystore)"
+      [[ -n "$admin" ]] && printf '%s\n' "$admin"
+      printf '  "orderer": {"address": "127.0.0.1:%s",\n' "$ORDERER_PORT"
+      printf '              "tls_ca": "crypto/ordererOrganizations/%s/orderers/%s/tls/ca.crt"}\n}\n' \
+        "$ORDERER_DOMAIN" "$ORDERER_HOST"
+    } >"$out"
+  done
 }
 
 # ---------------------------------------------------------------- commands
@@ -400,7 +409,8 @@ cmd_up() {
     say "  chaincode server ($org)  127.0.0.1:${CCAAS_PORT[$org]} watcher pid $(pid_of "cc-$org")"
   done
   say "  channel $CHANNEL, chaincode $CC_NAME ($pkgid)"
-  say "  profile $RUN/profile.json   logs $LOGS"
+  say "  profiles $RUN/profile.json (platform), $RUN/profile-bank.json (bank, read-only)"
+  say "  logs $LOGS"
 }
 
 cmd_down() {

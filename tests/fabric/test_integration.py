@@ -24,7 +24,6 @@ import rfc8785
 from anchoring.backend import AnchorRefused
 from anchoring.fabric.backend import FabricBackend
 from anchoring.fabric.gateway import Gateway
-from anchoring.fabric.identity import SigningIdentity
 from anchoring.fabric.profile import load_profile
 
 pytestmark = pytest.mark.fabric
@@ -189,26 +188,23 @@ def test_only_platform_admin_registers_and_bank_cannot_anchor(fabric_network, le
         client_only.register_ledger(f"it-{uuid.uuid4().hex[:8]}", ledger.public_b64)
     assert info.value.reason == "forbidden"
     client_only.close()
-    users = (
-        fabric_network.profile.parent
-        / "crypto/peerOrganizations/bank.evidence.local"
-        / "users/User1@bank.evidence.local/msp"
-    )
-    bank = SigningIdentity.from_files(
-        "BankMSP", next((users / "signcerts").iterdir()), next((users / "keystore").iterdir())
-    )
-    bank_backend = FabricBackend(
-        channel=profile.channel,
-        chaincode=profile.chaincode,
-        peers=profile.peers[::-1],
-        identity=bank,
-    )
+    bank_backend = FabricBackend.from_profile(fabric_network.profile.parent / "profile-bank.json")
+    assert bank_backend.identity.mspid == "BankMSP" and bank_backend.admin_identity is None
     with pytest.raises(AnchorRefused) as info:
         bank_backend.anchor(*ledger.args(ledger.header(0, "0" * 64)))
     assert info.value.reason == "forbidden"
-    # ... but the bank reads the channel itself, without trusting the platform.
-    assert bank_backend.head(ledger.ledger_id) is None
     bank_backend.close()
+
+
+def test_bank_reads_the_channel_through_its_own_peer(fabric_network, backend, ledger):
+    """An auditor at the bank trusts neither the platform's service nor its peer."""
+    ((header, receipt),) = anchor_chain(backend, ledger, 1)
+    bank = FabricBackend.from_profile(fabric_network.profile.parent / "profile-bank.json")
+    stored = bank.read_header(ledger.ledger_id, 0)
+    assert stored.header == header and stored.receipt["tx_id"] == receipt["tx_id"]
+    assert stored.receipt["peer"] == "peer0.bank.evidence.local"
+    assert bank.ledger_keys(ledger.ledger_id)[0]["public_key_b64"] == ledger.public_b64
+    bank.close()
 
 
 def test_certificate_registry(backend):
