@@ -98,7 +98,8 @@ class EvidenceContract(Contract):
         because rotation must be the explicit ``RotateLedgerKey``.
         """
         stub = ctx.get_stub()
-        _require_platform(caller_of(stub), admin=True)
+        caller = caller_of(stub)
+        _require_platform(caller, admin=True)
         rules.check_ledger_id(ledger_id)
         rules.parse_public_key(public_key_b64)
         existing = await _get(stub, ledger_key(ledger_id))
@@ -113,7 +114,7 @@ class EvidenceContract(Contract):
         record = {
             "ledger_id": ledger_id,
             "public_key_b64": public_key_b64,
-            "registered_by": caller_of(stub).mspid,
+            "registered_by": caller.mspid,
             "registered_tx": tx_id,
             "registered_at": now,
             "head_seq": None,

@@ -18,7 +18,10 @@ import os
 import sys
 from pathlib import Path
 
+from fabric_chaincode_python.fabric_contract_api.contractapi import ContractChaincode
+
 from chaincode.evidence import shim_fixes
+from chaincode.evidence.contract import EvidenceContract
 
 LOG = logging.getLogger("chaincode.evidence")
 
@@ -64,12 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     except ServerConfigError as exc:
         print(f"chaincode server: {exc}", file=sys.stderr)
         return 2
-    # Imported late so the shim's import-time logging set-up happens after basicConfig.
-    from fabric_chaincode_python.fabric_contract_api.contractapi import ContractChaincode
-
-    from chaincode.evidence.contract import EvidenceContract
-
-    shim_fixes.quiet_logging()
     chaincode = ContractChaincode.new_chaincode(EvidenceContract())
     LOG.info(
         "evidence chaincode %s listening on %s (%s)",
