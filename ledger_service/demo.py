@@ -60,6 +60,18 @@ def _record_story(client: httpx.Client, tokens: dict[str, str]) -> dict[str, str
     console.print(f"  each enterprise granted [cyan]{BANK_ORG}[/cyan] consent to see its data "
                   "(signed in with its own key)")
     bank = tokens["bank"]
+    for ent in ENTERPRISES:
+        # A careful bank relies only on a score whose proof exists: it waits for the seal
+        # and checks the score's proof before deciding.
+        score_id = ids[f"score:{ent.uscc}"]
+        if _wait_status(client, bank, score_id, {"sealed", "anchored"}, 60) == "pending":
+            raise DemoFailure(f"score {score_id} was never sealed")
+        r = client.get(f"/v1/events/{score_id}/proof",
+                       headers={"Authorization": f"Bearer {bank}"})
+        if r.status_code != 200 or not verify_bundle(r.json()).valid:
+            raise DemoFailure(f"the bank could not verify score {score_id}: {r.text[:200]}")
+    console.print(f"  [cyan]{BANK_ORG}[/cyan] fetched and verified each score's proof "
+                  "(allowed by the consents)")
     for n, ent in enumerate(ENTERPRISES, start=1):
         loan = f"LN-2026-{n:04d}"
         applied = _post(client, "/v1/events", bank, loan_event(
@@ -212,7 +224,18 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
     if not verdict["valid"]:
         raise DemoFailure("a genuine proof failed verification")
 
-    console.print("[bold]6. Tampering[/bold]: someone edits the stored approval")
+    console.print("[bold]6. Provenance[/bold]: was the approval based on a valid consent and a "
+                  "score that existed at the time? (asked by the bank)")
+    provenance = client.get(f"/v1/enterprises/{ENTERPRISES[0].uscc}/provenance/{target}",
+                            headers={"Authorization": f"Bearer {tokens['bank']}"}).json()
+    from .provenance_view import print_provenance
+
+    print_provenance(provenance, console)
+    if provenance.get("verdict") != "valid":
+        raise DemoFailure(f"provenance of a good approval was {provenance.get('verdict')}: "
+                          f"{provenance.get('reasons')}")
+
+    console.print("[bold]7. Tampering[/bold]: someone edits the stored approval")
     what = _tamper(ctx, target)
     console.print(f"  changed one byte: {what}")
     forged = client.get(f"/v1/events/{target}/proof", headers=auditor).json()
@@ -232,7 +255,7 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
 def _certificate_step(client: httpx.Client, tokens: dict[str, str], data_dir: Path) -> None:
     """Issue a credit certificate, save its JSON and PDF, verify both as a bank would."""
     ent = ENTERPRISES[0]
-    console.print(f"[bold]7. A credit certificate[/bold] for {ent.name_zh} from its latest "
+    console.print(f"[bold]8. A credit certificate[/bold] for {ent.name_zh} from its latest "
                   "anchored score")
     issued = _post(client, f"/v1/enterprises/{ent.uscc}/certificates", tokens["platform"], {})
     credential = issued["credential"]
