@@ -290,6 +290,19 @@ class FabricBackend:
             return None
         return int(record["seq"]), str(record["header_hash"])
 
+    def rotate_ledger_key(
+        self, ledger_id: str, new_public_key_b64: str, reason: str
+    ) -> dict[str, Any]:
+        """RotateLedgerKey as the platform admin: headers from the next seq on use the new key.
+
+        Returns {"record": the registration with its key_history, "receipt"}.
+        """
+        identity = self.admin_identity or self.identity
+        record, receipt = self._transact(
+            identity, "RotateLedgerKey", ledger_id, new_public_key_b64, reason
+        )
+        return {"record": record, "receipt": receipt}
+
     def ledger_keys(self, ledger_id: str) -> list[dict[str, Any]]:
         """The keys the channel vouches for (RegisterLedger, rotations), oldest first.
 

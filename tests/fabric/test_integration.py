@@ -302,3 +302,18 @@ def test_ledger_keys_are_vouched_for_by_the_channel(backend, ledger):
     assert [k["public_key_b64"] for k in keys] == [ledger.public_b64]
     assert keys[0]["from_seq"] == 0 and len(keys[0]["tx_id"]) == 64
     assert backend.ledger_keys(f"it-{uuid.uuid4().hex[:8]}") == []
+
+
+def test_key_rotation_is_recorded_and_enforced(backend, ledger):
+    chain = anchor_chain(backend, ledger, 2)
+    new = ServiceKey(ledger.ledger_id)
+    out = backend.rotate_ledger_key(ledger.ledger_id, new.public_b64, "scheduled rotation")
+    assert out["receipt"]["validation_code"] == "VALID"
+    history = backend.ledger_keys(ledger.ledger_id)
+    assert [(k["public_key_b64"], k["from_seq"]) for k in history] == [
+        (ledger.public_b64, 0),
+        (new.public_b64, 2),
+    ]
+    h2 = ledger.header(2, ledger.hash(chain[-1][0]))
+    assert refusal(backend, *ledger.args(h2)).reason == "bad_signature"  # old key no more
+    assert backend.anchor(*new.args(h2))["validation_code"] == "VALID"
