@@ -12,12 +12,14 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from anchoring.backend import AnchorUnavailable
 from ledger_service.anchor_worker import anchor_pending
 from ledger_service.anchors import attach_backends
 from ledger_service.certificates.offline import verify_file
@@ -60,13 +62,27 @@ def profile() -> Iterator[Path]:
         subprocess.run([str(SCRIPT), "down"], capture_output=True, cwd=REPO, timeout=120)
 
 
+def _when_ready(call: Callable[[], object], seconds: float = 45) -> None:
+    """Retry while a peer is (re)starting or catching up, as the anchor worker would."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            call()
+            return
+        except AnchorUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def test_certificate_status_on_the_channel(profile: Path, tmp_path: Path) -> None:
     ctx = LedgerContext.open(make_settings(tmp_path, fabric_profile=profile,
                                            ledger_id=f"cert-test-{uuid.uuid4().hex[:10]}"))
     try:
         attach_backends(ctx)
         fabric = next(b for b in ctx.backends if b.name == "fabric")
-        fabric.register_ledger(ctx.settings.ledger_id, ctx.key.public_key_b64)
+        _when_ready(lambda: fabric.register_ledger(ctx.settings.ledger_id,
+                                                   ctx.key.public_key_b64))
         uscc = ENTERPRISES[0].uscc
         event = EVENT_ADAPTER.validate_json(json.dumps(score_event(uscc, 742, "A", (78, 71, 66))))
         ctx.recorder.record(PLATFORM_ORG, [event])
