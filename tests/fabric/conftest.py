@@ -282,4 +282,4 @@ def fail():
 
 def pytest_collection_modifyitems(config, items):
     """Fault tests kill network nodes: run them after every other test (stable order)."""
-    items.sort(key=lambda item: item.path.name == "test_faults.py")
+    items.sort(key=lambda item: item.path.name in {"test_faults.py", "test_service_faults.py"})
