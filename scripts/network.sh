@@ -451,7 +451,8 @@ cmd_env() {
   [[ -d "$CRYPTO" ]] || die "no network generated yet; run: scripts/network.sh up" 3
   find_binaries
   local line
-  while IFS= read -r line; do printf 'export %s\n' "$line"; done < <(cli_env "$org")
+  while IFS= read -r line; do printf 'export %s=%q\n' "${line%%=*}" "${line#*=}"; done \
+    < <(cli_env "$org")
   printf 'export PATH=%q:"$PATH"\n' "$BIN_DIR"
   printf 'export ORDERER_ADDRESS=127.0.0.1:%s\n' "$ORDERER_PORT"
   printf 'export ORDERER_CA=%q\n' "$(orderer_ca)"
