@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -25,7 +25,7 @@ from ...certificates.verify import CertificateFormatError
 from ...errors import Forbidden, InvalidInput, LedgerError, NotFound
 from ...policy import require_role
 from ...uscc import InvalidUSCC, validate_uscc
-from ..deps import Caller, Ctx
+from ..deps import Caller, Ctx, limit_anonymous
 from ..responses import JSON
 
 router = APIRouter(tags=["certificates"])
@@ -146,7 +146,7 @@ async def revoke(certificate_id: str, body: RevokeIn, ctx: Ctx, caller: Caller) 
     return JSON(_summary(record, service))
 
 
-@router.get("/v1/status-lists/{list_id}",
+@router.get("/v1/status-lists/{list_id}", dependencies=[Depends(limit_anonymous)],
             summary="Bitstring Status List credential (signed) for certificate revocation")
 async def status_list(list_id: int, ctx: Ctx) -> JSON:
     doc = await run_in_threadpool(CertificateService.of(ctx).status_list_credential, list_id)
@@ -166,7 +166,7 @@ def _describe(doc: dict[str, Any]) -> dict[str, Any]:
             "valid_from": doc.get("validFrom"), "valid_until": doc.get("validUntil")}
 
 
-@router.post("/v1/verify/certificate",
+@router.post("/v1/verify/certificate", dependencies=[Depends(limit_anonymous)],
              summary="Verify a certificate, or {id, credential_hash} from its QR code")
 async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
     try:
