@@ -33,7 +33,20 @@ CC_SEQUENCE="1"
 CC_LABEL="evidence_1"
 BATCH_TIMEOUT="${EVIDENCE_BATCH_TIMEOUT:-50ms}"
 
+# The port base a network was created with sticks to it (status, env, up again).
+if [[ -f "$STATE/port-base" ]]; then
+  stored_base="$(cat "$STATE/port-base")"
+  if [[ -n "${EVIDENCE_PORT_BASE:-}" && "$EVIDENCE_PORT_BASE" != "$stored_base" \
+        && "${1:-}" != "down" ]]; then
+    echo "network.sh: this network was created with EVIDENCE_PORT_BASE=$stored_base;" \
+      "run 'network.sh down --purge' to change it" >&2
+    exit 2
+  fi
+  EVIDENCE_PORT_BASE="$stored_base"
+fi
 BASE="${EVIDENCE_PORT_BASE:-27000}"
+[[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE > 0 && BASE < 65000)) \
+  || { echo "network.sh: EVIDENCE_PORT_BASE must be a port number below 65000" >&2; exit 2; }
 ORDERER_PORT=$((BASE + 50))
 ORDERER_ADMIN_PORT=$((BASE + 53))
 ORDERER_OPS_PORT=$((BASE + 443))
@@ -192,6 +205,7 @@ render() {  # render TEMPLATE OUT KEY=VALUE...
 
 generate() {
   mkdir -p "$RUN" "$LOGS" "$PIDS" "$STATE"
+  echo "$BASE" >"$STATE/port-base"
   if [[ ! -d "$CRYPTO" ]]; then
     if ! "$BIN_DIR/cryptogen" generate --config="$NET/crypto-config.yaml" --output="$CRYPTO" \
         >"$LOGS/cryptogen.log" 2>&1; then
