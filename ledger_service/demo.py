@@ -158,8 +158,11 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
                         batch_max_events=8, batch_max_seconds=0.3, signing_key=None,
                         public_url=f"http://127.0.0.1:{port}")
     ctx = LedgerContext.open(settings)
-    console.print(f"[bold]1. Ledger[/bold] in {data_dir} (SQLite), service key "
-                  f"{ctx.key.key_id}")
+    # A shared Fabric channel binds each ledger id to one key for good (rotation is an
+    # explicit act), so every demo ledger, with its fresh key, gets an id of its own.
+    settings.ledger_id = f"demo-{ctx.key.key_id.split(':')[-1]}"
+    console.print(f"[bold]1. Ledger[/bold] {settings.ledger_id} in {data_dir} (SQLite), "
+                  f"service key {ctx.key.key_id}")
     where = attach_backends(ctx, demo=True, use_fabric=use_fabric, say=console.print)
     tokens = {"platform": ctx.keys.create("platform", PLATFORM_ORG)[1],
               "bank": ctx.keys.create("bank", BANK_ORG)[1],
