@@ -66,10 +66,6 @@ def new_event_ids(count: int) -> list[str]:
     return [prefix + pool[i:i + 20] for i in range(0, 20 * count, 20)]
 
 
-def new_event_id() -> str:
-    return new_event_ids(1)[0]
-
-
 def _us(moment: Any) -> int:
     return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
