@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -16,13 +17,21 @@ from .app import create_app
 #: 5 ms of idle waiting; 0.5 ms keeps tail latency low at a small cost in
 #: throughput.
 SWITCH_INTERVAL = 0.0005
+#: Allocations between young-generation collections. Intake allocates a few dicts
+#: per event and frees them by reference counting; at CPython's default (700) the
+#: cyclic collector ran so often that it doubled the cost of validating a bulk
+#: request (measured 11 µs -> 4.5 µs per event).
+GC_GEN0_THRESHOLD = 50_000
 
 
 def create() -> FastAPI:
     """Open the ledger from the environment (the parent already migrated) and serve it."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    gc.set_threshold(GC_GEN0_THRESHOLD, 50, 100)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(process)d %(name)s %(message)s")
     ctx = LedgerContext.open(run_migrations=False)
     attach_backends(ctx)
-    return create_app(ctx, close_ctx=True)
+    app = create_app(ctx, close_ctx=True)
+    gc.freeze()  # start-up objects live forever: keep them out of every future collection
+    return app
