@@ -13,7 +13,7 @@ from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Engine, func, select
@@ -47,8 +47,9 @@ class RefInfo:
     loan_id: str | None
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
+    """What intake answers for one event (a tuple: bulk requests make ten thousand)."""
+
     id: str
     leaf_hash: str
     status: str = "pending"
@@ -257,7 +258,8 @@ class Recorder:
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
             rows.append((event_id, etype, enterprise, org, loan_id, _us(occurred), recorded_us,
-                         orjson.dumps(event_refs).decode(), body, salt, commitment, leaf,
+                         orjson.dumps(event_refs).decode() if event_refs else "[]", body,
+                         salt, commitment, leaf,
                          event.get("signature")))
             results.append(Recorded(event_id, leaf.hex()))
         return Prepared(rows, results)

@@ -14,10 +14,11 @@ def to_text(moment: datetime) -> str:
     """Canonical RFC 3339 UTC text of an aware datetime."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; give a timezone")
-    if moment.utcoffset():
-        moment = moment.astimezone(UTC)
     # isoformat() writes microseconds only when non-zero, which is the form we want.
-    return moment.replace(tzinfo=None).isoformat() + "Z"
+    text = moment.isoformat()
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
+    return moment.astimezone(UTC).isoformat()[:-6] + "Z"
 
 
 def from_text(text: str) -> datetime:
