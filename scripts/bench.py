@@ -18,6 +18,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -52,7 +53,9 @@ class Service:
         self.port = free_port()
         self.env = {**os.environ, "LEDGER_DATA_DIR": self.tmp.name,
                     "LEDGER_BATCH_MAX_EVENTS": str(batch_events),
-                    "LEDGER_BATCH_MAX_SECONDS": "1", "LEDGER_RATE_LIMIT_PER_SECOND": "0"}
+                    "LEDGER_BATCH_MAX_SECONDS": "1", "LEDGER_RATE_LIMIT_PER_SECOND": "0",
+                    # Each run has a fresh key; a shared ledger binds an id to one key.
+                    "LEDGER_LEDGER_ID": f"bench-{uuid.uuid4().hex[:12]}"}
         self.env.pop("DATABASE_URL", None)
         self.env.update(ledger_env or {})
         self.pg_db = None
@@ -307,19 +310,63 @@ def bench_sustained(url: str, token: str, seconds: float, concurrency: int
             "sustained_single_p99_ms": percentile(latencies, .99) * 1e3}
 
 
-def _anchored_after(client: httpx.Client, pending: dict[str, float], timeout: float
-                    ) -> list[float]:
-    """Poll until every event in pending (id -> acknowledged at) is anchored; latencies."""
-    latencies = []
+class AnchorWatch:
+    """Polls, from its own thread, until each tracked event is anchored; keeps latencies.
+
+    Polling runs while events are still being posted, so an event's latency is
+    when it was seen anchored, not when the posting loop got round to asking.
+    """
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.client = httpx.Client(base_url=url, timeout=30, headers=headers)
+        self.pending: dict[str, float] = {}
+        self.latencies: list[float] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def track(self, event_id: str, acked_at: float) -> None:
+        with self.lock:
+            self.pending[event_id] = acked_at
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            with self.lock:
+                ids = list(self.pending)
+            for event_id in ids:
+                status = self.client.get(f"/v1/events/{event_id}").json()["status"]
+                if status == "anchored":
+                    seen = time.perf_counter()
+                    with self.lock:
+                        self.latencies.append(seen - self.pending.pop(event_id))
+            time.sleep(0.01)
+
+    def drain(self, timeout: float) -> list[float]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.pending:
+                    break
+            time.sleep(0.05)
+        self.stop.set()
+        self.thread.join(timeout=30)
+        self.client.close()
+        if self.pending:
+            raise RuntimeError(f"{len(self.pending)} events were not anchored in {timeout} s")
+        return self.latencies
+
+
+def _wait_caught_up(client: httpx.Client, timeout: float = 300) -> None:
+    """Until nothing is pending and every sealed batch is anchored."""
     deadline = time.monotonic() + timeout
-    while pending and time.monotonic() < deadline:
-        for event_id in list(pending):
-            if client.get(f"/v1/events/{event_id}").json()["status"] == "anchored":
-                latencies.append(time.perf_counter() - pending.pop(event_id))
-        time.sleep(0.02)
-    if pending:
-        raise RuntimeError(f"{len(pending)} events were not anchored within {timeout} s")
-    return latencies
+    while time.monotonic() < deadline:
+        checks = client.get("/readyz").json()["checks"]
+        lags = [v["batches"] for k, v in checks.items() if k.startswith("anchor.")]
+        if checks["database"]["pending_events"] == 0 and not any(lags):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the anchor backlog did not drain")
 
 
 def bench_anchoring(url: str, token: str, backend: Any, seconds: float) -> dict[str, float]:
@@ -328,13 +375,14 @@ def bench_anchoring(url: str, token: str, backend: Any, seconds: float) -> dict[
     headers = {"Authorization": f"Bearer {token}"}
     out: dict[str, float] = {}
     with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
-        pending: dict[str, float] = {}
+        _wait_caught_up(client)  # earlier phases' backlog must not count against latency
+        watch = AnchorWatch(url, headers)
         stop = time.perf_counter() + seconds
         while time.perf_counter() < stop:  # low rate: 5 events/s, each tracked
-            event = scores(1)[0]
-            pending[client.post("/v1/events", json=event).json()["id"]] = time.perf_counter()
+            event_id = client.post("/v1/events", json=scores(1)[0]).json()["id"]
+            watch.track(event_id, time.perf_counter())
             time.sleep(0.2)
-        low = _anchored_after(client, pending, 120)
+        low = watch.drain(120)
         out |= {"anchor_low_rate_events_per_s": 5, "anchor_p50_ms": percentile(low, .5) * 1e3,
                 "anchor_p95_ms": percentile(low, .95) * 1e3}
 
@@ -342,13 +390,15 @@ def bench_anchoring(url: str, token: str, backend: Any, seconds: float) -> dict[
             return sum(1 for b in client.get("/v1/batches?limit=1000").json()["batches"]
                        if b["anchors"])
 
+        bodies = [{"events": scores(1000)} for _ in range(20)]
+        watch = AnchorWatch(url, headers)
         before, start, sent = anchored_batches(), time.perf_counter(), 0
         stop = start + seconds
         while time.perf_counter() < stop:  # high rate: 1,000-event bulks back to back
-            ids = client.post("/v1/events/bulk", json={"events": scores(1000)}).json()["events"]
-            pending[ids[-1]["id"]] = time.perf_counter()
+            ids = client.post("/v1/events/bulk", json=bodies[sent // 1000 % 20]).json()["events"]
+            watch.track(ids[-1]["id"], time.perf_counter())
             sent += 1000
-        high = _anchored_after(client, pending, 300)
+        high = watch.drain(300)
         wall = time.perf_counter() - start
         out |= {"anchor_high_rate_events_per_s": sent / wall,
                 "anchor_high_p50_ms": percentile(high, .5) * 1e3,
