@@ -19,14 +19,22 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anchoring.fabric.backend import FabricBackend
 from ledger_service.audit import Auditor
 from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
+from ledger_service.db.models import ANCHORS, BATCHES
 from tests.conftest import make_settings
-from tests.reliability.harness import Loader, Service, ledger_cli, service_env, wait_until
+from tests.reliability.harness import (
+    Loader,
+    Service,
+    ledger_cli,
+    row_count,
+    service_env,
+    settled,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.fabric, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -50,18 +58,14 @@ def test_worker_survives_chaincode_server_and_peer_loss(tmp_path: Path, fabric_n
     loader = Loader([service.url], token, threads=2)
     ctx = LedgerContext.open(make_settings(tmp_path, ledger_id=ledger_id))
 
-    def count(table: object) -> int:
-        with ctx.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
     try:
         service.start()
         loader.start()
-        wait_until(lambda: count(ANCHORS) >= 3, 60, "anchoring to start")
+        wait_until(lambda: row_count(ctx.engine, ANCHORS) >= 3, 60, "anchoring to start")
         os.kill(int((PIDS / "cc-platform.child.pid").read_text()), signal.SIGKILL)
-        anchored = count(ANCHORS)
+        anchored = row_count(ctx.engine, ANCHORS)
         wait_until(
-            lambda: count(ANCHORS) > anchored + 2,
+            lambda: row_count(ctx.engine, ANCHORS) > anchored + 2,
             60,
             "anchoring after the chaincode server was killed (its watcher restarts it)",
         )
@@ -83,15 +87,7 @@ def test_worker_survives_chaincode_server_and_peer_loss(tmp_path: Path, fabric_n
         lag = ready["checks"]["anchor.fabric"]
         assert lag["batches"] > 0 and lag["oldest_seconds"] > 1
 
-        def settled() -> bool:
-            with ctx.engine.connect() as conn:
-                last = conn.execute(
-                    select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
-                ).scalar_one()
-                top = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))).scalar_one()
-            return last == top and count(BATCHES) == count(ANCHORS)
-
-        wait_until(settled, 180, "the backlog to be anchored")
+        wait_until(lambda: settled(ctx.engine), 180, "the backlog to be anchored")
     finally:
         loader.stop()
         service.stop()

@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import Engine, func, select
 
+from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
 from ledger_service.server import free_port
 from ledger_service.story import ENTERPRISES, score_event
 
@@ -140,6 +142,20 @@ class Loader:
         self._stop.set()
         for w in self._workers:
             w.join(timeout=30)
+
+
+def row_count(engine: Engine, table: Any) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def settled(engine: Engine) -> bool:
+    """Every event is in a batch and every batch has a receipt (one backend configured)."""
+    with engine.connect() as conn:
+        sealed_to = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
+                                 ).scalar_one()
+        top = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))).scalar_one()
+    return sealed_to == top and row_count(engine, BATCHES) == row_count(engine, ANCHORS)
 
 
 def wait_until(predicate: Any, timeout: float, what: str, poll: float = 0.2) -> None:

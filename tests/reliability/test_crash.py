@@ -23,7 +23,7 @@ from ledger_service.context import LedgerContext
 from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
 
 from ..conftest import make_settings
-from .harness import Loader, Service, ledger_cli, service_env, wait_until
+from .harness import Loader, Service, ledger_cli, service_env, settled, wait_until
 
 KILLS = 20
 
@@ -47,17 +47,7 @@ def test_sigkill_under_load_loses_nothing(tmp_path: Path, anvil_node: AnvilNode)
         service.start()
         ctx = LedgerContext.open(make_settings(tmp_path))
 
-        def settled() -> bool:
-            with ctx.engine.connect() as conn:
-                last_pos = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
-                                        ).scalar_one()
-                max_pos = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))
-                                       ).scalar_one()
-                batches = conn.execute(select(func.count()).select_from(BATCHES)).scalar_one()
-                anchored = conn.execute(select(func.count()).select_from(ANCHORS)).scalar_one()
-            return last_pos == max_pos and batches == anchored
-
-        wait_until(settled, 120, "every event sealed and every batch anchored")
+        wait_until(lambda: settled(ctx.engine), 120, "every event sealed and every batch anchored")
     finally:
         loader.stop()
         service.stop()

@@ -15,15 +15,15 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anchoring.evm.anvil import AnvilNode, start_anvil
 from ledger_service.audit import Auditor
 from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
+from ledger_service.db.models import ANCHORS
 
 from ..conftest import make_settings
-from .harness import Loader, Service, ledger_cli, service_env, wait_until
+from .harness import Loader, Service, ledger_cli, row_count, service_env, settled, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.evm]
 OUTAGE_SECONDS = 6
@@ -37,14 +37,10 @@ def test_evm_node_outage_is_survived(tmp_path: Path, anvil_node: AnvilNode) -> N
     loader = Loader([service.url], token, threads=2)
     ctx = LedgerContext.open(make_settings(tmp_path))
 
-    def count(table: object) -> int:
-        with ctx.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
     try:
         service.start()
         loader.start()
-        wait_until(lambda: count(ANCHORS) >= 3, 30, "anchoring to start")
+        wait_until(lambda: row_count(ctx.engine, ANCHORS) >= 3, 30, "anchoring to start")
         os.kill(node.process.pid, signal.SIGSTOP)  # the node hangs: no answers, no errors
         acked_before = len(loader.acked)
         time.sleep(OUTAGE_SECONDS)
@@ -57,14 +53,7 @@ def test_evm_node_outage_is_survived(tmp_path: Path, anvil_node: AnvilNode) -> N
         assert ready["ready"] is True
         assert lag["batches"] > 0 and lag["oldest_seconds"] > 1
 
-        def settled() -> bool:
-            with ctx.engine.connect() as conn:
-                last = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
-                                    ).scalar_one()
-                top = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))).scalar_one()
-            return last == top and count(BATCHES) == count(ANCHORS)
-
-        wait_until(settled, 120, "the backlog to be anchored")
+        wait_until(lambda: settled(ctx.engine), 120, "the backlog to be anchored")
         after = httpx.get(service.url + "/readyz", timeout=10).json()["checks"]["anchor.evm"]
         assert after["batches"] == 0
     finally:

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from anchoring.evm.anvil import AnvilNode
 from ledger_service.audit import Auditor
 from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
+from ledger_service.db.models import EVENTS
 
 from ..conftest import make_settings
-from .harness import Loader, Service, ledger_cli, service_env, wait_until
+from .harness import Loader, Service, ledger_cli, service_env, settled, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.evm]
 
@@ -63,16 +63,7 @@ def test_two_processes_one_sealer_and_failover(tmp_path: Path, pg_url: str,
         time.sleep(3)
         loader.stop()
 
-        def settled() -> bool:
-            with ctx.engine.connect() as conn:
-                last = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))
-                                    ).scalar_one()
-                top = conn.execute(select(func.coalesce(func.max(EVENTS.c.pos), 0))).scalar_one()
-                batches = conn.execute(select(func.count()).select_from(BATCHES)).scalar_one()
-                anchored = conn.execute(select(func.count()).select_from(ANCHORS)).scalar_one()
-            return last == top and batches == anchored
-
-        wait_until(settled, 90, "the survivor to seal and anchor everything")
+        wait_until(lambda: settled(ctx.engine), 90, "the survivor to seal and anchor everything")
     finally:
         loader.stop()
         a.stop()
