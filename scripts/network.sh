@@ -398,9 +398,28 @@ write_profile() {
 
 # ---------------------------------------------------------------- commands
 
+# Ports of a node we are about to start must be free: a network from another
+# checkout on the same ports would otherwise answer our probes with its own
+# certificates, and the failure would read as a TLS error.
+check_ports_free() {
+  local -a checks=("orderer:$ORDERER_PORT" "orderer:$ORDERER_ADMIN_PORT" "orderer:$ORDERER_OPS_PORT")
+  local org item name port
+  for org in "${ORGS[@]}"; do
+    checks+=("peer-$org:${PEER_PORT[$org]}" "peer-$org:${PEER_CC_PORT[$org]}"
+             "peer-$org:${PEER_OPS_PORT[$org]}" "cc-$org:${CCAAS_PORT[$org]}")
+  done
+  for item in "${checks[@]}"; do
+    name="${item%%:*}" port="${item##*:}"
+    if ! running "$name" && port_open "$port"; then
+      die "port $port (for $name) is already in use by another process, perhaps a network started from another checkout; stop it, or choose other ports with EVIDENCE_PORT_BASE" 4
+    fi
+  done
+}
+
 cmd_up() {
   find_binaries
   find_python
+  check_ports_free
   local t0 org pkgid
   t0="$(date +%s.%N)"
   generate
