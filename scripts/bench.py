@@ -131,18 +131,15 @@ def scores(n: int) -> list[dict[str, Any]]:
 
 
 def bench_bulk(url: str, token: str, total: int, per_request: int, clients: int) -> float:
-    host, port = url.removeprefix("http://").split(":")
     requests = [raw_post("/v1/events/bulk", token, orjson.dumps({"events": scores(per_request)}))
                 for _ in range(total // per_request)]
 
     async def run() -> None:
         async def client_loop(chunk: list[bytes]) -> None:
-            client = RawClient(host, int(port))
+            client = RawClient(url)
             try:
                 for raw in chunk:
-                    status, body = await client.request(raw)
-                    if status != 201:
-                        raise RuntimeError(body[:500])
+                    await client.expect(raw, 201)
             finally:
                 client.close()
         await asyncio.gather(*(client_loop(requests[i::clients]) for i in range(clients)))
@@ -160,8 +157,9 @@ class RawClient:
     writes prebuilt request bytes and reads Content-Length bodies, nothing more.
     """
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -178,6 +176,15 @@ class RawClient:
                 length = int(line.split(b":", 1)[1])
         return status, await self.reader.readexactly(length)
 
+    async def expect(self, raw: bytes, status: int) -> tuple[float, bytes]:
+        """Send one request; (seconds it took, body), or RuntimeError on another status."""
+        t0 = time.perf_counter()
+        got, body = await self.request(raw)
+        elapsed = time.perf_counter() - t0
+        if got != status:
+            raise RuntimeError(f"{got}: {body[:300]!r}")
+        return elapsed, body
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -190,7 +197,6 @@ def raw_post(path: str, token: str, body: bytes) -> bytes:
 
 
 async def _singles(url: str, token: str, count: int, concurrency: int) -> list[float]:
-    host, port = url.removeprefix("http://").split(":")
     requests = [raw_post("/v1/events", token, orjson.dumps(e)) for e in scores(count)]
     latencies: list[float] = []
     queue: asyncio.Queue[bytes] = asyncio.Queue()
@@ -198,15 +204,11 @@ async def _singles(url: str, token: str, count: int, concurrency: int) -> list[f
         queue.put_nowait(raw)
 
     async def worker() -> None:
-        client = RawClient(host, int(port))
+        client = RawClient(url)
         try:
             while not queue.empty():
-                raw = queue.get_nowait()
-                t0 = time.perf_counter()
-                status, body = await client.request(raw)
-                latencies.append(time.perf_counter() - t0)
-                if status != 201:
-                    raise RuntimeError(body[:300])
+                elapsed, _ = await client.expect(queue.get_nowait(), 201)
+                latencies.append(elapsed)
         finally:
             client.close()
 
@@ -232,20 +234,15 @@ def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], di
             if time.monotonic() > deadline:
                 raise RuntimeError("events were never sealed")
             time.sleep(0.2)
-    host, port = url.removeprefix("http://").split(":")
-
     async def run() -> tuple[list[float], bytes]:
-        client = RawClient(host, int(port))
+        client = RawClient(url)
         lat, body = [], b""
         try:
             for event_id in random.choices(ids, k=count):
                 raw = (f"GET /v1/events/{event_id}/proof HTTP/1.1\r\nHost: bench\r\n"
                        f"Authorization: Bearer {token}\r\n\r\n").encode()
-                t0 = time.perf_counter()
-                status, body = await client.request(raw)
-                lat.append(time.perf_counter() - t0)
-                if status != 200:
-                    raise RuntimeError(body[:300])
+                elapsed, body = await client.expect(raw, 200)
+                lat.append(elapsed)
         finally:
             client.close()
         return lat, body
@@ -258,7 +255,6 @@ def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], di
 def bench_sustained(url: str, token: str, seconds: float, concurrency: int
                     ) -> dict[str, float]:
     """Mixed intake for a fixed time: single posts from many clients plus 1,000-event bulks."""
-    host, port = url.removeprefix("http://").split(":")
     singles = [raw_post("/v1/events", token, orjson.dumps(e)) for e in scores(5000)]
     bulks = [raw_post("/v1/events/bulk", token, orjson.dumps({"events": scores(1000)}))
              for _ in range(20)]
@@ -269,15 +265,12 @@ def bench_sustained(url: str, token: str, seconds: float, concurrency: int
         stop_at = time.perf_counter() + seconds
 
         async def single_loop(offset: int) -> None:
-            client = RawClient(host, int(port))
+            client = RawClient(url)
             i = offset
             try:
                 while time.perf_counter() < stop_at:
-                    t0 = time.perf_counter()
-                    status, body = await client.request(singles[i % len(singles)])
-                    latencies.append(time.perf_counter() - t0)
-                    if status != 201:
-                        raise RuntimeError(body[:300])
+                    elapsed, _ = await client.expect(singles[i % len(singles)], 201)
+                    latencies.append(elapsed)
                     counts["events"] += 1
                     counts["requests"] += 1
                     i += concurrency
@@ -285,13 +278,11 @@ def bench_sustained(url: str, token: str, seconds: float, concurrency: int
                 client.close()
 
         async def bulk_loop() -> None:
-            client = RawClient(host, int(port))
+            client = RawClient(url)
             i = 0
             try:
                 while time.perf_counter() < stop_at:
-                    status, body = await client.request(bulks[i % len(bulks)])
-                    if status != 201:
-                        raise RuntimeError(body[:300])
+                    await client.expect(bulks[i % len(bulks)], 201)
                     counts["events"] += 1000
                     counts["requests"] += 1
                     i += 1
