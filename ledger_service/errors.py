@@ -21,6 +21,12 @@ class InvalidInput(LedgerError):
     code, status = "validation_error", 422
 
 
+class InvalidJSON(LedgerError):
+    """The body is not JSON at all (as opposed to JSON of the wrong shape, a 422)."""
+
+    code, status = "invalid_json", 400
+
+
 class UnknownRef(LedgerError):
     code, status = "unknown_ref", 422
 

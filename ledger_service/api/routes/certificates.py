@@ -22,7 +22,7 @@ from ...certificates.credential import text_of
 from ...certificates.pdf import FontMissing, render
 from ...certificates.service import CertificateService, verify_here
 from ...certificates.verify import CertificateFormatError
-from ...errors import Forbidden, InvalidInput, LedgerError, NotFound
+from ...errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
 from ...policy import require_role
 from ...uscc import InvalidUSCC, validate_uscc
 from ..deps import Caller, Ctx, limit_anonymous
@@ -172,9 +172,7 @@ async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
     try:
         doc = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
-        err = InvalidInput("request body is not valid JSON")
-        err.code, err.status = "invalid_json", 400
-        raise err from None
+        raise InvalidJSON("request body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise InvalidInput("send the credential, or {\"id\", \"credential_hash\"}")
     if "proof" not in doc and "id" in doc and "credential_hash" in doc:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ...consent import ConsentBook
 from ...erasure import Eraser
-from ...errors import InvalidInput, TooLarge
+from ...errors import InvalidInput, InvalidJSON, TooLarge
 from ...events import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
 from ...intake import Submission
 from ...loan_ownership import check_loan_ownership
@@ -44,9 +44,8 @@ def _parse(adapter: Any, body: bytes, ctx: Any) -> Any:
     except ValidationError as exc:
         errors = exc.errors()
         if errors and errors[0].get("type") == "json_invalid":
-            err = InvalidInput("request body is not valid JSON", **pydantic_details(errors))
-            err.code, err.status = "invalid_json", 400
-            raise err from None
+            raise InvalidJSON("request body is not valid JSON",
+                              **pydantic_details(errors)) from None
         raise InvalidInput("the event does not match its schema",
                            **pydantic_details(list(errors))) from None
 

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from ...bundle import BundleFormatError, Check, Verdict, verify_bundle
 from ...canonical import CanonicalizationError, canonicalize
 from ...commitment import commitment_of
-from ...errors import InvalidInput, NotFound
+from ...errors import InvalidInput, InvalidJSON, NotFound
 from ..deps import Ctx, limit_anonymous
 from ..responses import JSON
 
@@ -80,9 +80,7 @@ async def verify_event(request: Request, ctx: Ctx) -> JSON:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
-        err = InvalidInput("request body is not valid JSON")
-        err.code, err.status = "invalid_json", 400
-        raise err from None
+        raise InvalidJSON("request body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise InvalidInput("send a JSON object")
 
