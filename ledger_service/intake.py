@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from .batcher import sealed_upto
 from .canonical import canonicalize, canonicalize_schema_document
 from .commitment import commitment_of, leaf_of, new_salts
 from .db.fast import insert_events, write_transaction
-from .db.models import BATCHES, EVENTS, ORGS
+from .db.models import EVENTS, ORGS
 from .errors import BadSignature, DuplicateEvent, RefRuleViolation, UnknownRef
 from .events import payload_json
 from .signing import InvalidKey, InvalidSignature, verify
@@ -270,7 +271,7 @@ class Recorder:
         """A retried submission of a stored event is answered; a different one is refused."""
         row = conn.execute(select(EVENTS.c.body, EVENTS.c.org, EVENTS.c.leaf_hash,
                                   EVENTS.c.pos).where(EVENTS.c.id == event_id)).one()
-        upto = conn.execute(select(func.coalesce(func.max(BATCHES.c.last_pos), 0))).scalar_one()
+        upto = sealed_upto(conn)
         same = False
         if row.body is not None and row.org == org:
             stored = orjson.loads(row.body)
