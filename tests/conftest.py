@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from ledger_service.api.app import create_app
-from ledger_service.config import Settings
-from ledger_service.context import LedgerContext
-from ledger_service.story import BANK_ORG, ENTERPRISES, PLATFORM_ORG
+from ledger_service.core.config import Settings
+from ledger_service.evidence.story import BANK_ORG, ENTERPRISES, PLATFORM_ORG
+from ledger_service.runtime.context import LedgerContext
 
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = ("events", "batches", "anchors", "api_keys", "orgs", "kv")

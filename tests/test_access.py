@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ledger_service.db.models import EVENTS
-from ledger_service.story import at, consent_event, loan_event, score_event
+from ledger_service.evidence.story import at, consent_event, loan_event, score_event
+from ledger_service.store.tables import EVENTS
 
 from .conftest import Api
 from .worlds import BANK_B, E1, E2, E3, LIVE_DAYS, access_world, add_banks, applied, approved
@@ -245,7 +245,7 @@ def test_key_rotation_without_downtime(api: Api) -> None:
 
 
 def _rotate_fails(api: Api, key_id: int) -> bool:
-    from ledger_service.errors import NotFound
+    from ledger_service.core.errors import NotFound
 
     try:
         api.ctx.keys.rotate(key_id)
@@ -255,7 +255,7 @@ def _rotate_fails(api: Api, key_id: int) -> bool:
 
 
 def test_keys_rotate_cli(tmp_path: Any) -> None:
-    from ledger_service.context import LedgerContext
+    from ledger_service.runtime.context import LedgerContext
 
     from .conftest import make_settings
     from .test_cli import ledger
@@ -284,8 +284,8 @@ def test_keys_rotate_cli(tmp_path: Any) -> None:
 def test_trail_pages_filters_and_statuses(api: Api) -> None:
     import orjson
 
-    from ledger_service.db.fast import write_transaction
-    from ledger_service.db.models import ANCHORS
+    from ledger_service.store.fast import write_transaction
+    from ledger_service.store.tables import ANCHORS
 
     ids = [api.record("platform", score_event(E1, 500 + i, "BB", (50, 50, 50), hours=i))
            for i in range(5)]

@@ -10,10 +10,16 @@ import pytest
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
-from ledger_service.bundle import verify_bundle
-from ledger_service.canonical import canonicalize
-from ledger_service.db.models import EVENTS
-from ledger_service.story import BANK_ORG, ENTERPRISES, consent_event, loan_event, score_event
+from ledger_service.evidence.story import (
+    BANK_ORG,
+    ENTERPRISES,
+    consent_event,
+    loan_event,
+    score_event,
+)
+from ledger_service.proof.bundle import verify_bundle
+from ledger_service.proof.canonical import canonicalize
+from ledger_service.store.tables import EVENTS
 
 from .conftest import Api
 
@@ -264,7 +270,7 @@ def test_health_ready_metrics(api: Api) -> None:
 
 
 def test_rate_limit_per_key_and_per_address(api: Api) -> None:
-    from ledger_service.ratelimit import RateLimiter
+    from ledger_service.access.ratelimit import RateLimiter
 
     api.client.app.state.limiter = RateLimiter(per_second=1, burst=3)
     codes = [api.get("/v1/batches").status_code for _ in range(5)]

@@ -13,16 +13,16 @@ import orjson
 import pytest
 from sqlalchemy import delete, select, update
 
-from ledger_service.anchor_worker import anchor_pending
-from ledger_service.anchors import evm_backend
-from ledger_service.audit import Auditor
-from ledger_service.context import LedgerContext
-from ledger_service.db.fast import write_transaction
-from ledger_service.db.models import BATCHES, EVENTS
-from ledger_service.events import EVENT_ADAPTER
-from ledger_service.headers import header_bytes
-from ledger_service.signing import ServiceKey
-from ledger_service.story import ENTERPRISES, score_event
+from ledger_service.evidence.schemas import EVENT_ADAPTER
+from ledger_service.evidence.story import ENTERPRISES, score_event
+from ledger_service.pipeline.anchor_worker import anchor_pending
+from ledger_service.pipeline.audit import Auditor
+from ledger_service.pipeline.ledgers import evm_backend
+from ledger_service.proof.headers import header_bytes
+from ledger_service.proof.signing import ServiceKey
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.fast import write_transaction
+from ledger_service.store.tables import BATCHES, EVENTS
 
 from .conftest import make_settings
 
@@ -112,7 +112,7 @@ def test_forged_batch_is_found(ctx: LedgerContext) -> None:
 
 def test_rechained_forgery_breaks_the_chain(ctx: LedgerContext) -> None:
     fill(ctx)
-    from ledger_service.headers import header_hash
+    from ledger_service.proof.headers import header_hash
 
     with write_transaction(ctx.engine) as conn:
         row = conn.execute(select(BATCHES).where(BATCHES.c.seq == 1)).one()
@@ -133,7 +133,7 @@ def test_header_missing_on_a_ledger(sqlite_ctx: LedgerContext) -> None:
     assert report.ok, report.findings
     assert [(f.kind, f.batch) for f in report.findings] == [("not_anchored", 2)]
     # A receipt for a header the ledger does not hold is an error.
-    from ledger_service.anchor_worker import store_receipt
+    from ledger_service.pipeline.anchor_worker import store_receipt
 
     store_receipt(ctx.engine, 2, "evm", {"backend": "evm", "tx_hash": "0xforged"})
     assert ("ledger_missing", 2) in kinds(audit(ctx, [backend]))
@@ -155,7 +155,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
 
     def run() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "ledger_service.cli", "audit", "--json"],
+        return subprocess.run([sys.executable, "-m", "ledger_service.cli.main", "audit", "--json"],
                               env=env, capture_output=True, text=True, timeout=120)
 
     ok = run()

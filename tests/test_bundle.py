@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from ledger_service import merkle
-from ledger_service.bundle import BundleFormatError, build_bundle, verify_bundle
-from ledger_service.commitment import commit
-from ledger_service.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
-from ledger_service.signing import ServiceKey
-from ledger_service.story import score_event
+from ledger_service.evidence.story import score_event
+from ledger_service.proof import merkle
+from ledger_service.proof.bundle import BundleFormatError, build_bundle, verify_bundle
+from ledger_service.proof.commitment import commit
+from ledger_service.proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
+from ledger_service.proof.signing import ServiceKey
 
 KEY = ServiceKey.from_seed_b64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 PINNED = {KEY.key_id: KEY.public_key_b64}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.config import Settings
-from ledger_service.context import LedgerContext
-from ledger_service.story import ENTERPRISES, score_event
+from ledger_service.core.config import Settings
+from ledger_service.evidence.story import ENTERPRISES, score_event
+from ledger_service.runtime.context import LedgerContext
 
 from .conftest import Api, make_settings
 
@@ -20,7 +20,7 @@ from .conftest import Api, make_settings
 def ledger(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "LEDGER_DATA_DIR": str(data_dir)}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "ledger_service.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "ledger_service.cli.main", *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

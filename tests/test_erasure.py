@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledger_service.bundle import verify_bundle
-from ledger_service.context import LedgerContext
-from ledger_service.db.models import EVENTS
-from ledger_service.story import PLATFORM_ORG, consent_event, loan_event, score_event
+from ledger_service.evidence.story import PLATFORM_ORG, consent_event, loan_event, score_event
+from ledger_service.proof.bundle import verify_bundle
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.tables import EVENTS
 
 from .conftest import Api, make_settings
 from .test_cli import ledger

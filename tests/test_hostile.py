@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.generation import GenerationMode
 
 from ledger_service.api.app import create_app
-from ledger_service.context import LedgerContext
-from ledger_service.events import EVENT_ADAPTER
-from ledger_service.story import ENTERPRISES, score_event
+from ledger_service.evidence.schemas import EVENT_ADAPTER
+from ledger_service.evidence.story import ENTERPRISES, score_event
+from ledger_service.runtime.context import LedgerContext
 
 from .conftest import make_settings
 

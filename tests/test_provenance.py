@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from ledger_service import intake
-from ledger_service.db.fast import write_transaction
-from ledger_service.db.models import EVENTS
-from ledger_service.story import BANK_ORG, at, consent_event, loan_event, score_event
+from ledger_service.evidence.story import BANK_ORG, at, consent_event, loan_event, score_event
+from ledger_service.pipeline import intake
+from ledger_service.store.fast import write_transaction
+from ledger_service.store.tables import EVENTS
 
 from .conftest import Api, make_settings
 from .test_cli import ledger
@@ -188,7 +188,7 @@ def test_crafted_cross_enterprise_row(api: Api, monkeypatch: pytest.MonkeyPatch)
 
 
 def intake_event(event: dict[str, Any]) -> Any:
-    from ledger_service.events import EVENT_ADAPTER
+    from ledger_service.evidence.schemas import EVENT_ADAPTER
 
     return EVENT_ADAPTER.validate_python(event, strict=False)
 
@@ -248,7 +248,7 @@ def test_backdated_revocation_is_flagged(api: Api) -> None:
 
 
 def test_cli_prints_the_tree(tmp_path: Path) -> None:
-    from ledger_service.context import LedgerContext
+    from ledger_service.runtime.context import LedgerContext
 
     ctx = LedgerContext.open(make_settings(tmp_path))
     api = Api(ctx)

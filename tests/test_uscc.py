@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger_service.uscc import ALPHABET, InvalidUSCC, is_valid_uscc, make_uscc, validate_uscc
+from ledger_service.evidence.uscc import (
+    ALPHABET,
+    InvalidUSCC,
+    is_valid_uscc,
+    make_uscc,
+    validate_uscc,
+)
 
 
 def test_known_valid_code() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger_service.story import ENTERPRISES, at, consent_event, loan_event, score_event
+from ledger_service.evidence.story import ENTERPRISES, at, consent_event, loan_event, score_event
 
 from .conftest import Api
 

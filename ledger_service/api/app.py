@@ -7,16 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .. import __version__
-from ..batcher import BatcherThread
-from ..context import LedgerContext
-from ..ratelimit import RateLimiter
-from . import errors
-from .limits import BodyLimitMiddleware
-from .observe import MetricsMiddleware
-from .responses import JSON
-from .routes import batches, enterprises, events, system, verify
-from .routes import certificates as certificate_routes
+from ledger_service import __version__
+from ledger_service.access.ratelimit import RateLimiter
+from ledger_service.api import errors
+from ledger_service.api.limits import BodyLimitMiddleware
+from ledger_service.api.observe import MetricsMiddleware
+from ledger_service.api.responses import JSON
+from ledger_service.api.routes import batches, enterprises, events, system, verify
+from ledger_service.api.routes import certificates as certificate_routes
+from ledger_service.pipeline.batcher import BatcherThread
+from ledger_service.runtime.context import LedgerContext
 
 
 def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool = False

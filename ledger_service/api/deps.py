@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..access import Principal
-from ..context import LedgerContext
+from ledger_service.access.keys import Principal
+from ledger_service.runtime.context import LedgerContext
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer lk_...`")
 

@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import LedgerError
-from .responses import JSON
+from ledger_service.api.responses import JSON
+from ledger_service.core.errors import LedgerError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import sys
 
 from fastapi import FastAPI
 
-from ..anchors import attach_backends
-from ..context import LedgerContext
-from .app import create_app
+from ledger_service.api.app import create_app
+from ledger_service.pipeline.ledgers import attach_backends
+from ledger_service.runtime.context import LedgerContext
 
 #: Seconds a thread may hold the GIL while another waits. CPython's 5 ms default
 #: turns every hand-off between the event loop and the intake writer into up to

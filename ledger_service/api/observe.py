@@ -6,7 +6,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..metrics import REQUEST_SECONDS, REQUESTS
+from ledger_service.core.metrics import REQUEST_SECONDS, REQUESTS
 
 
 class MetricsMiddleware:

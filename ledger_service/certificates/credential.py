@@ -23,8 +23,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..canonical import canonicalize_reference
-from .grades import DEFINITIONS, DIMENSIONS
+from ledger_service.certificates.grades import DEFINITIONS, DIMENSIONS
+from ledger_service.proof.canonical import canonicalize_reference
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "CreditRatingCertificate"

@@ -26,8 +26,13 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from ..canonical import CanonicalizationError, canonicalize_reference
-from .multibase import MultibaseError, decode_z, encode_z, public_key_from_did_key
+from ledger_service.certificates.multibase import (
+    MultibaseError,
+    decode_z,
+    encode_z,
+    public_key_from_did_key,
+)
+from ledger_service.proof.canonical import CanonicalizationError, canonicalize_reference
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from ..signing import b64d
-from ..verifier import LedgerReadError, ledger_reader
-from .verify import verify_certificate
+from ledger_service.certificates.verify import verify_certificate
+from ledger_service.pipeline.readback import LedgerReadError, ledger_reader
+from ledger_service.proof.signing import b64d
 
 
 class OfflineSetupError(Exception):

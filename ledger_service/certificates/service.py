@@ -21,16 +21,16 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from ..db.models import EVENTS
-from ..errors import Conflict, InvalidInput, LedgerError, NotFound
-from ..events import EVENT_ADAPTER
-from ..story import ENTERPRISES
-from ..timefmt import now, to_text
-from . import credential as cred
-from . import status_list
-from .dataintegrity import add_proof
-from .multibase import did_key, did_key_method
-from .store import CertificateStore
+from ledger_service.certificates import credential as cred
+from ledger_service.certificates import status_list
+from ledger_service.certificates.dataintegrity import add_proof
+from ledger_service.certificates.multibase import did_key, did_key_method
+from ledger_service.certificates.store import CertificateStore
+from ledger_service.core.errors import Conflict, InvalidInput, LedgerError, NotFound
+from ledger_service.evidence.schemas import EVENT_ADAPTER
+from ledger_service.evidence.story import ENTERPRISES
+from ledger_service.proof.timefmt import now, to_text
+from ledger_service.store.tables import EVENTS
 
 NUMBER_PREFIX = "HXCR"
 NAME_KEY = "enterprise.name."
@@ -101,8 +101,7 @@ class CertificateService:
             return None
         if "certificate_token" not in self.ctx.extras:
             from anchoring.evm.token import CertificateToken
-
-            from ..anchors import evm_chain
+            from ledger_service.pipeline.ledgers import evm_chain
 
             chain = evm_chain(self.ctx)
             address = self.ctx.extras["evm_deployment"].certificate_token
@@ -280,8 +279,8 @@ def verify_here(ctx: Any, doc: Any) -> Any:
     names (a verifier endpoint that fetched arbitrary URLs would be an SSRF);
     a list this service does not publish is a failed status check.
     """
-    from ..verifier import reader_for_context
-    from .verify import verify_certificate
+    from ledger_service.certificates.verify import verify_certificate
+    from ledger_service.pipeline.readback import reader_for_context
 
     service = CertificateService.of(ctx)
     prefix = service.list_url(0).rsplit("/", 1)[0] + "/"

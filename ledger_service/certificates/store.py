@@ -16,9 +16,9 @@ import orjson
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db.fast import write_transaction
-from ..db.models import KV
-from ..errors import NotFound
+from ledger_service.core.errors import NotFound
+from ledger_service.store.fast import write_transaction
+from ledger_service.store.tables import KV
 
 RECORD = "cert.record."
 SLOT = "cert.slot."

@@ -18,14 +18,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ..bundle import BundleFormatError, Check, HeaderReader, Verdict, verify_bundle
-from ..signing import b64e, key_id_of
-from ..timefmt import from_text, now
-from . import credential as cred
-from . import status_list
-from .dataintegrity import ProofError, verify_proof
-from .grades import DIMENSIONS
-from .multibase import MultibaseError, public_key_from_did_key
+from ledger_service.certificates import credential as cred
+from ledger_service.certificates import status_list
+from ledger_service.certificates.dataintegrity import ProofError, verify_proof
+from ledger_service.certificates.grades import DIMENSIONS
+from ledger_service.certificates.multibase import MultibaseError, public_key_from_did_key
+from ledger_service.proof.bundle import (
+    BundleFormatError,
+    Check,
+    HeaderReader,
+    Verdict,
+    verify_bundle,
+)
+from ledger_service.proof.signing import b64e, key_id_of
+from ledger_service.proof.timefmt import from_text, now
 
 #: URL -> the status list credential document (raise on failure).
 StatusFetcher = Callable[[str], dict[str, Any]]

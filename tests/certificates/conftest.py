@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ledger_service.anchor_worker import anchor_pending
-from ledger_service.anchors import evm_backend
-from ledger_service.context import LedgerContext
-from ledger_service.story import ENTERPRISES, score_event
+from ledger_service.evidence.story import ENTERPRISES, score_event
+from ledger_service.pipeline.anchor_worker import anchor_pending
+from ledger_service.pipeline.ledgers import evm_backend
+from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import Api
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 
-from ledger_service.anchor_worker import anchor_pending
-from ledger_service.anchors import evm_backend
 from ledger_service.api.app import create_app
-from ledger_service.context import LedgerContext
-from ledger_service.server import BackgroundServer, free_port
-from ledger_service.story import ENTERPRISES, PLATFORM_ORG, score_event
+from ledger_service.api.server import BackgroundServer, free_port
+from ledger_service.evidence.story import ENTERPRISES, PLATFORM_ORG, score_event
+from ledger_service.pipeline.anchor_worker import anchor_pending
+from ledger_service.pipeline.ledgers import evm_backend
+from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
 

@@ -15,7 +15,7 @@ from ledger_service.certificates import status_list
 from ledger_service.certificates.credential import certificate_id_of, credential_hash
 from ledger_service.certificates.dataintegrity import add_proof, verify_proof
 from ledger_service.certificates.multibase import did_key, did_key_method
-from ledger_service.story import score_event
+from ledger_service.evidence.story import score_event
 
 from .conftest import E1, E2, CertApi, failed
 

@@ -21,7 +21,7 @@ from .live import live_service
 
 def verify_cli(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "DATABASE"))}
-    return subprocess.run([sys.executable, "-m", "ledger_service.cli", "verify-certificate",
+    return subprocess.run([sys.executable, "-m", "ledger_service.cli.main", "verify-certificate",
                            *args], env=env, capture_output=True, text=True, timeout=180)
 
 

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from anchoring.backend import AnchorUnavailable
-from ledger_service.anchor_worker import anchor_pending
-from ledger_service.anchors import attach_backends
 from ledger_service.certificates.offline import verify_file
 from ledger_service.certificates.service import CertificateService, verify_here
-from ledger_service.context import LedgerContext
-from ledger_service.events import EVENT_ADAPTER
-from ledger_service.story import ENTERPRISES, PLATFORM_ORG, score_event
+from ledger_service.evidence.schemas import EVENT_ADAPTER
+from ledger_service.evidence.story import ENTERPRISES, PLATFORM_ORG, score_event
+from ledger_service.pipeline.anchor_worker import anchor_pending
+from ledger_service.pipeline.ledgers import attach_backends
+from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
 

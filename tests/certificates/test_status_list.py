@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ledger_service.certificates import status_list
-from ledger_service.timefmt import from_text
+from ledger_service.proof.timefmt import from_text
 
 from .conftest import CertApi, failed
 

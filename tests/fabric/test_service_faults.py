@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import select
 
 from anchoring.fabric.backend import FabricBackend
-from ledger_service.audit import Auditor
-from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS, BATCHES
+from ledger_service.pipeline.audit import Auditor
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.tables import ANCHORS, BATCHES
 from tests.conftest import make_settings
 from tests.reliability.harness import (
     Loader,

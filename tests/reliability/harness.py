@@ -22,13 +22,13 @@ import httpx
 import orjson
 from sqlalchemy import Engine, func, select
 
-from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
-from ledger_service.server import free_port
-from ledger_service.story import ENTERPRISES, score_event
+from ledger_service.api.server import free_port
+from ledger_service.evidence.story import ENTERPRISES, score_event
+from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 
 def ledger_cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "ledger_service.cli", *args], env=env,
+    out = subprocess.run([sys.executable, "-m", "ledger_service.cli.main", *args], env=env,
                          capture_output=True, text=True, timeout=120, check=True)
     return out.stdout
 
@@ -50,7 +50,7 @@ class Service:
         assert self.log is not None
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ledger_service.cli", "serve", "--port", str(self.port),
+                [sys.executable, "-m", "ledger_service.cli.main", "serve", "--port", str(self.port),
                  "--log-level", "warning"], env=self.env, stdout=log, stderr=log,
                 stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout

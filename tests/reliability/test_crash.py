@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from anchoring.evm.anvil import AnvilNode
 from anchoring.evm.backend import ledger_key
-from ledger_service.anchors import evm_backend
-from ledger_service.audit import Auditor
-from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS, BATCHES, EVENTS
+from ledger_service.pipeline.audit import Auditor
+from ledger_service.pipeline.ledgers import evm_backend
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 from ..conftest import make_settings
 from .harness import Loader, Service, ledger_cli, service_env, settled, wait_until

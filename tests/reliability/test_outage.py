@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from anchoring.evm.anvil import AnvilNode, start_anvil
-from ledger_service.audit import Auditor
-from ledger_service.context import LedgerContext
-from ledger_service.db.models import ANCHORS
+from ledger_service.pipeline.audit import Auditor
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.tables import ANCHORS
 
 from ..conftest import make_settings
 from .harness import Loader, Service, ledger_cli, row_count, service_env, settled, wait_until

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from anchoring.evm.anvil import AnvilNode
-from ledger_service.audit import Auditor
-from ledger_service.context import LedgerContext
-from ledger_service.db.models import EVENTS
+from ledger_service.pipeline.audit import Auditor
+from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.tables import EVENTS
 
 from ..conftest import make_settings
 from .harness import Loader, Service, ledger_cli, service_env, settled, wait_until

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from ..deps import Caller, Ctx
-from ..responses import JSON
+from ledger_service.api.deps import Caller, Ctx
+from ledger_service.api.responses import JSON
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 

@@ -18,15 +18,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from ...certificates.credential import text_of
-from ...certificates.pdf import FontMissing, render
-from ...certificates.service import CertificateService, verify_here
-from ...certificates.verify import CertificateFormatError
-from ...errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
-from ...policy import require_role
-from ...uscc import InvalidUSCC, validate_uscc
-from ..deps import Caller, Ctx, limit_anonymous
-from ..responses import JSON
+from ledger_service.access.write_policy import require_role
+from ledger_service.api.deps import Caller, Ctx, limit_anonymous
+from ledger_service.api.responses import JSON
+from ledger_service.certificates.credential import text_of
+from ledger_service.certificates.pdf import FontMissing, render
+from ledger_service.certificates.service import CertificateService, verify_here
+from ledger_service.certificates.verify import CertificateFormatError
+from ledger_service.core.errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
+from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["certificates"])
 _CERT_ID = re.compile(r"^crt-[0-9a-f-]{36}$")

@@ -12,15 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
-from ...consent import ConsentBook
-from ...errors import Forbidden, InvalidInput
-from ...events import EVENT_TYPES
-from ...provenance import Provenance
-from ...read_access import ReadPolicy
-from ...trail import MAX_PAGE, TrailQuery, trail_page
-from ...uscc import InvalidUSCC, validate_uscc
-from ..deps import Caller, Ctx
-from ..responses import JSON
+from ledger_service.access.consent import ConsentBook
+from ledger_service.access.read_policy import ReadPolicy
+from ledger_service.api.deps import Caller, Ctx
+from ledger_service.api.responses import JSON
+from ledger_service.core.errors import Forbidden, InvalidInput
+from ledger_service.evidence.schemas import EVENT_TYPES
+from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
+from ledger_service.provenance.graph import Provenance
+from ledger_service.provenance.trail import MAX_PAGE, TrailQuery, trail_page
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 

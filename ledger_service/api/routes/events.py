@@ -11,18 +11,18 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from ...consent import ConsentBook
-from ...erasure import Eraser
-from ...errors import InvalidInput, InvalidJSON, TooLarge
-from ...events import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
-from ...intake import Submission
-from ...loan_ownership import check_loan_ownership
-from ...metrics import EVENTS_RECORDED
-from ...policy import ERASE_ADAPTER, check_may_record, require_role
-from ...read_access import READ_ALL_ROLES, ReadPolicy
-from ..deps import Caller, Ctx
-from ..errors import pydantic_details
-from ..responses import JSON
+from ledger_service.access.consent import ConsentBook
+from ledger_service.access.loan_ownership import check_loan_ownership
+from ledger_service.access.read_policy import READ_ALL_ROLES, ReadPolicy
+from ledger_service.access.write_policy import ERASE_ADAPTER, check_may_record, require_role
+from ledger_service.api.deps import Caller, Ctx
+from ledger_service.api.errors import pydantic_details
+from ledger_service.api.responses import JSON
+from ledger_service.core.errors import InvalidInput, InvalidJSON, TooLarge
+from ledger_service.core.metrics import EVENTS_RECORDED
+from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
+from ledger_service.pipeline.erasure import Eraser
+from ledger_service.pipeline.intake import Submission
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from ...batcher import sealed_upto
-from ...db.models import ANCHORS, BATCHES, EVENTS
-from ...metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
-from ..deps import Ctx
-from ..responses import JSON
+from ledger_service.api.deps import Ctx
+from ledger_service.api.responses import JSON
+from ledger_service.core.metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
+from ledger_service.pipeline.batcher import sealed_upto
+from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 router = APIRouter(tags=["system"])
 

@@ -13,12 +13,12 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ...bundle import BundleFormatError, Check, Verdict, verify_bundle
-from ...canonical import CanonicalizationError, canonicalize
-from ...commitment import commitment_of
-from ...errors import InvalidInput, InvalidJSON, NotFound
-from ..deps import Ctx, limit_anonymous
-from ..responses import JSON
+from ledger_service.api.deps import Ctx, limit_anonymous
+from ledger_service.api.responses import JSON
+from ledger_service.core.errors import InvalidInput, InvalidJSON, NotFound
+from ledger_service.proof.bundle import BundleFormatError, Check, Verdict, verify_bundle
+from ledger_service.proof.canonical import CanonicalizationError, canonicalize
+from ledger_service.proof.commitment import commitment_of
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"], dependencies=[Depends(limit_anonymous)])
 

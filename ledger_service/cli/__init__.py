@@ -1,0 +1,1 @@
+"""The `ledger` command and the end-to-end demo."""

@@ -1,0 +1,380 @@
+"""The `ledger` command: serve, keys, orgs, seal, verify, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ledger_service.cli.output import err, out, print_verdict
+from ledger_service.core.config import Settings
+
+app = typer.Typer(help="Credit evidence ledger: record, seal, anchor, prove.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organizations and their signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(orgs_app, name="orgs")
+
+
+def _ctx(settings: Settings | None = None) -> Any:
+    from ledger_service.runtime.context import LedgerContext
+
+    return LedgerContext.open(settings or Settings())
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          workers: Annotated[int, typer.Option(
+              help="API processes; one of them seals and anchors (leader lock)")] = 1,
+          log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info") -> None:
+    """Run the API with the batcher (and anchor workers, when ledgers are configured)."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and settings.evm_enabled and not settings.evm_rpc_url:
+        err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
+                  "use --workers 1 or point LEDGER_EVM_RPC_URL at a node")
+        raise typer.Exit(2)
+    if workers > 1 and settings.certificate_tokens and not settings.evm_rpc_url:
+        # Each process would mint on its own in-process chain; no verifier could find them.
+        os.environ["LEDGER_CERTIFICATE_TOKENS"] = "false"
+        err.print("[yellow]note:[/yellow] certificate tokens are off: the embedded EVM chain "
+                  "cannot be shared by several processes (set LEDGER_EVM_RPC_URL)")
+    _ctx(settings).close()  # migrate once, before any worker starts
+    uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    ctx = _ctx()
+    out.print(f"schema is current ({ctx.settings.sqlalchemy_url.split('@')[-1]})")
+    ctx.close()
+
+
+@app.command()
+def seal() -> None:
+    """Seal every pending event into batches now."""
+    ctx = _ctx()
+    sealed = ctx.sealer.seal_all()
+    for batch in sealed:
+        out.print(f"sealed batch {batch.seq}: {batch.size} events, header {batch.header_hash}")
+    if not sealed:
+        out.print("nothing pending")
+    ctx.close()
+
+
+@keys_app.command("create")
+def keys_create(role: Annotated[str, typer.Option(help="platform, bank, enterprise or auditor")],
+                org: Annotated[str, typer.Option(help="The org the key acts for")],
+                label: Annotated[str | None, typer.Option(help="A note")] = None) -> None:
+    """Create an API key; the key itself is printed alone on the last line."""
+    from ledger_service.core.errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        key_id, token = ctx.keys.create(role, org, label)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    print(f"created key {key_id} (role {role}, org {org}); store it now, it is not kept:")
+    print(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (without the secrets)."""
+    ctx = _ctx()
+    table = Table("id", "prefix", "role", "org", "label", "revoked")
+    for k in ctx.keys.list():
+        table.add_row(str(k["id"]), k["prefix"] + "…", k["role"], k["org"], k["label"] or "",
+                      "yes" if k["revoked"] else "")
+    out.print(table)
+    ctx.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `ledger keys list`")]
+                ) -> None:
+    """Revoke an API key; it is refused from the next request on."""
+    from ledger_service.core.errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        ctx.keys.revoke(key_id)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"revoked key {key_id}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(key_id: Annotated[int, typer.Argument(help="Key id from `ledger keys list`")],
+                revoke_old: Annotated[bool, typer.Option(
+                    help="Revoke the old key now (for a leaked key)")] = False,
+                revoke_old_on_first_use: Annotated[bool, typer.Option(
+                    help="Revoke the old key when the new one is first used")] = False) -> None:
+    """New key for the same role and org; both work until the old one is retired.
+
+    The new key is printed alone on the last line, as `keys create` does.
+    """
+    from ledger_service.core.errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        new_id, token = ctx.keys.rotate(key_id, revoke_old=revoke_old,
+                                        revoke_old_on_first_use=revoke_old_on_first_use)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    then = ("revoked now" if revoke_old else "revoked when the new key is first used"
+            if revoke_old_on_first_use else f"live until `ledger keys revoke {key_id}`")
+    print(f"created key {new_id} replacing key {key_id} (old key {then}); store it now:")
+    print(token)
+
+
+@orgs_app.command("add")
+def orgs_add(org: Annotated[str, typer.Argument(help="Org name, as API keys name it")],
+             public_key: Annotated[str | None, typer.Option(
+                 "--public-key", help="Base64 Ed25519 public key for event signatures")] = None,
+             require_signatures: Annotated[bool, typer.Option(
+                 help="Refuse unsigned submissions from this org")] = False) -> None:
+    """Register an org (or replace its key)."""
+    from ledger_service.core.errors import LedgerError
+
+    ctx = _ctx()
+    try:
+        ctx.orgs.add(org, public_key, require_signatures)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"org {org} registered" + (" with its signing key" if public_key else ""))
+
+
+@app.command()
+def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")],
+           key: Annotated[str | None, typer.Option(
+               help="Pin the service's base64 Ed25519 public key")] = None,
+           fabric: Annotated[Path | None, typer.Option(
+               help="Fabric connection profile: read the header back from the channel")] = None,
+           evm: Annotated[str | None, typer.Option(
+               help="EVM JSON-RPC URL: read the header back from the AnchorRegistry")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
+           = False) -> None:
+    """Check a proof bundle offline. Exit 0 valid, 1 invalid, 2 unusable input."""
+    from anchoring.backend import AnchorError
+    from ledger_service.pipeline.readback import LedgerReadError, ledger_reader
+    from ledger_service.proof.bundle import BundleFormatError, verify_bundle
+    from ledger_service.proof.signing import InvalidKey, key_id_of, load_verify_key
+
+    try:
+        doc = json.loads(bundle.read_text())
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]cannot read {bundle}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    pinned = None
+    if key:
+        try:
+            pinned = {key_id_of(load_verify_key(key).encode()): key}
+        except InvalidKey as exc:
+            err.print(f"[red]--key:[/red] {exc}")
+            raise typer.Exit(2) from None
+    try:
+        reader = ledger_reader(fabric_profile=fabric, evm_url=evm, bundle=doc)
+        header = ((doc.get("batch") or {}).get("header") or {}) if isinstance(doc, dict) else {}
+        if reader is not None and pinned is None and header.get("ledger_id"):
+            pinned = reader.pinned_keys(header["ledger_id"])
+        verdict = verify_bundle(doc, pinned_keys=pinned, reader=reader).as_dict()
+    except BundleFormatError as exc:
+        err.print(f"[red]not a v1 proof bundle:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except (LedgerReadError, AnchorError) as exc:
+        err.print(f"[red]cannot read the ledger:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(verdict, indent=2))
+    else:
+        print_verdict(verdict)
+    raise typer.Exit(0 if verdict["valid"] else 1)
+
+
+@app.command()
+def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to audit")] = 0,
+          as_json: Annotated[bool, typer.Option("--json", help="Findings as JSON")] = False
+          ) -> None:
+    """Recompute every commitment, leaf, root and header link; compare with the ledgers.
+
+    Exit 0 when nothing is wrong, 1 when anything is (each finding is listed).
+    """
+    from rich.progress import Progress
+
+    from ledger_service.pipeline.audit import Auditor
+    from ledger_service.pipeline.ledgers import persistent_backends
+
+    ctx = _ctx()
+    try:
+        backends = persistent_backends(ctx, say=err.print)
+        auditor = Auditor(ctx.engine, {ctx.key.key_id: ctx.key.public_key_b64},
+                          ctx.settings.ledger_id, backends)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("auditing batches", total=None)
+            report = auditor.run(from_seq, lambda done, total: bar.update(
+                task, completed=done, total=total))
+    finally:
+        ctx.close()
+    findings = report.findings or []
+    if as_json:
+        print(json.dumps({"ok": report.ok, "batches": report.batches, "events": report.events,
+                          "ledgers": list(report.ledgers),
+                          "findings": [f.as_dict() for f in findings]}, indent=2))
+    else:
+        table = Table("severity", "kind", "batch", "event", "detail")
+        for f in findings:
+            table.add_row(f.severity, f.kind, "" if f.batch is None else str(f.batch),
+                          f.event or "", f.detail)
+        if findings:
+            out.print(table)
+        ledgers = ", ".join(report.ledgers) or "no ledger configured"
+        out.print(f"audited {report.batches} batches, {report.events} events against "
+                  f"{ledgers}: " + ("[green]OK[/green]" if report.ok else
+                                     f"[red]{len(findings)} finding(s)[/red]"))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("verify-certificate")
+def verify_certificate(
+        file: Annotated[Path, typer.Argument(help="Certificate (credential JSON) file")],
+        key: Annotated[str | None, typer.Option(
+            help="Pin the platform's base64 Ed25519 public key (the issuer)")] = None,
+        fabric: Annotated[Path | None, typer.Option(
+            help="Fabric profile: registry status, anchored header and issuer keys")] = None,
+        evm: Annotated[str | None, typer.Option(
+            help="EVM JSON-RPC URL: the soulbound token and the EVM anchor")] = None,
+        status_list: Annotated[Path | None, typer.Option(
+            help="A saved status list credential instead of fetching its URL")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
+        = False) -> None:
+    """Check a credit certificate: signature, validity, evidence, status, token.
+
+    Exit 0 only if every check passes, 1 if any fails, 2 for unusable input.
+    """
+    from anchoring.backend import AnchorError
+    from ledger_service.certificates.offline import OfflineSetupError, verify_file
+    from ledger_service.certificates.verify import CertificateFormatError
+    from ledger_service.proof.signing import InvalidKey
+
+    try:
+        doc = json.loads(file.read_text())
+        verdict = verify_file(doc, key_b64=key, fabric_profile=fabric, evm_url=evm,
+                              status_list_file=status_list)
+    except (OSError, ValueError, InvalidKey) as exc:
+        err.print(f"[red]cannot use {file}:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except (CertificateFormatError, OfflineSetupError, AnchorError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(verdict, indent=2, ensure_ascii=False))
+    else:
+        print_verdict(verdict)
+    raise typer.Exit(0 if verdict["valid"] else 1)
+
+
+@app.command()
+def provenance(uscc: Annotated[str, typer.Argument(help="The enterprise's USCC")],
+               event_id: Annotated[str, typer.Argument(help="The event to explain")],
+               as_json: Annotated[bool, typer.Option("--json", help="Print the JSON document")]
+               = False) -> None:
+    """An event's dependency graph as a tree, each edge judged (auditor's full view).
+
+    Exit 0 valid, 1 invalid, 2 no such event.
+    """
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.provenance.graph import Provenance
+    from ledger_service.provenance.view import print_provenance
+
+    ctx = _ctx()
+    try:
+        doc = Provenance(ctx.reader).build(uscc, event_id)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    if as_json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print_provenance(doc, out)
+    raise typer.Exit(0 if doc["verdict"] == "valid" else 1)
+
+
+@app.command()
+def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload goes")],
+          reason: Annotated[str, typer.Option(help="Reason code, e.g. pipl_deletion_request")],
+          org: Annotated[str, typer.Option(help="Platform org recording the erasure")]
+          = "platform") -> None:
+    """Erase an event's payload and salt (keeps its leaf) and record an event.erased."""
+    from pydantic import ValidationError
+
+    from ledger_service.access.write_policy import ERASE_ADAPTER
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.pipeline.erasure import Eraser
+
+    ctx = _ctx()
+    try:
+        ERASE_ADAPTER.validate_python({"reason": reason})
+        result = Eraser(ctx.engine, ctx.recorder).erase(event_id, reason, org)
+    except ValidationError:
+        err.print("[red]error:[/red] --reason must be a code (letters, digits, ._:-)")
+        raise typer.Exit(2) from None
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    out.print(f"erased {event_id}; recorded as {result['erasure_event']['id']}")
+
+
+@app.command()
+def demo(data_dir: Annotated[Path | None, typer.Option(
+        help="Keep the demo's ledger here (default: a temporary directory)")] = None,
+         fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
+         = True) -> None:
+    """Run the whole story end to end and show each proof checked."""
+    from ledger_service.cli.demo import run_demo
+
+    sys.exit(run_demo(data_dir, use_fabric=fabric))
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print every setting, its environment variable and current value."""
+    settings = Settings()
+    table = Table("variable", "value", "meaning")
+    for name, field in Settings.model_fields.items():
+        env = "DATABASE_URL" if name == "database_url" else f"LEDGER_{name.upper()}"
+        value = getattr(settings, name)
+        if name == "signing_key" and value:
+            value = "(set)"
+        table.add_row(env, str(value), field.description or "")
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Shared foundations of every layer: settings, named errors, metrics."""

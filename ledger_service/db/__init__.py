@@ -1,1 +1,0 @@
-"""Storage: SQLModel tables, the engine, migrations."""

@@ -1,0 +1,1 @@
+"""The life of an event: intake, sealing, anchoring, reading proofs back, erasure, audit."""

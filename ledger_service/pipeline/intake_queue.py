@@ -1,0 +1,144 @@
+"""Group commit: one writer thread turns many concurrent submissions into one transaction.
+
+Handing each request its own write transaction makes threads queue on the
+database's single write lock and on the GIL, and tail latency explodes (we
+measured p99 near half a second at 16 concurrent clients). Here each request
+prepares its rows first (checks, commitments: no lock needed), then hands
+them to one writer thread and awaits a future; the writer takes everything
+queued, inserts each submission inside a savepoint (a failing one fails
+alone and leaves nothing behind), commits once, then answers all of them.
+Nobody is answered before their events are durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from ledger_service.core.errors import LedgerError
+from ledger_service.pipeline.intake import Prepared, Recorded, Recorder, Submission
+from ledger_service.store.fast import write_transaction
+
+log = logging.getLogger(__name__)
+
+#: Stop adding submissions to a group past this many events (bounds commit latency).
+GROUP_MAX_EVENTS = 20_000
+#: Submissions up to this many events are prepared on the event loop itself.
+INLINE_PREPARE_MAX = 32
+
+
+@dataclass
+class _Job:
+    sub: Submission
+    prepared: Prepared
+    future: Future = field(default_factory=Future)
+
+
+class IntakeQueue:
+    def __init__(self, engine: Engine, recorder: Recorder) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def _ensure_started(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="intake-writer",
+                                                    daemon=True)
+                    self._thread.start()
+
+    def submit(self, sub: Submission, prepared: Prepared | None = None) -> Future:
+        """Queue a submission (prepared here if not already); raises if it is refused."""
+        self._ensure_started()
+        job = _Job(sub, prepared or self.recorder.prepare(sub))
+        self._queue.put(job)
+        return job.future
+
+    async def record(self, sub: Submission) -> list[Recorded]:
+        """Await durable recording of one submission (raises its LedgerError if refused).
+
+        Large submissions are prepared on a worker thread so the event loop keeps
+        serving other requests; small ones inline, where a thread hop would cost
+        more than the work.
+        """
+        if len(sub.events) > INLINE_PREPARE_MAX:
+            prepared = await asyncio.to_thread(self.recorder.prepare, sub)
+        else:
+            prepared = self.recorder.prepare(sub)
+        return await asyncio.wrap_future(self.submit(sub, prepared))
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _take_group(self, first: _Job) -> tuple[list[_Job], bool]:
+        group, events, stopping = [first], len(first.sub.events), False
+        while events < GROUP_MAX_EVENTS:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                stopping = True
+                break
+            group.append(job)
+            events += len(job.sub.events)
+        return group, stopping
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group, stopping = self._take_group(first)
+            self._commit_group(group)
+            if stopping:
+                return
+
+    def _commit_group(self, group: list[_Job]) -> None:
+        outcomes: list[Any] = []
+        try:
+            with write_transaction(self.engine) as conn:
+                for job in group:
+                    try:
+                        with conn.begin_nested():
+                            outcomes.append(self.recorder.insert(conn, job.prepared))
+                    except LedgerError as exc:
+                        outcomes.append(exc)
+        except DBAPIError:
+            # A constraint race with another process (or a transient error): fall back
+            # to one transaction per submission so each gets its own answer.
+            log.warning("group commit failed; recording %d submissions one by one", len(group))
+            for job in group:
+                self._commit_alone(job)
+            return
+        except BaseException as exc:
+            for job in group:
+                job.future.set_exception(exc)
+            return
+        for job, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+
+    def _commit_alone(self, job: _Job) -> None:
+        try:
+            job.future.set_result(self.recorder.record(
+                job.sub.org, job.sub.events, raw_events=job.sub.raw_events,
+                bulk_signature=job.sub.bulk_signature, raw_bulk=job.sub.raw_bulk))
+        except BaseException as exc:
+            job.future.set_exception(exc)

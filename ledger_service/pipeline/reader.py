@@ -1,0 +1,207 @@
+"""Reading back: events with their status, batches with receipts, and proof bundles.
+
+Sealed batches never change, so their trees are cached (bounded LRU); a proof
+is then one indexed row read plus a few dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select
+
+from ledger_service.core.errors import NotFound
+from ledger_service.proof import merkle
+from ledger_service.proof.bundle import build_bundle
+from ledger_service.proof.signing import ServiceKey
+from ledger_service.proof.timefmt import to_text
+from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
+
+TREE_CACHE_SIZE = 256
+
+
+def us_text(us: int) -> str:
+    """Canonical text of an instant stored as integer microseconds."""
+    return to_text(datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000))
+
+
+def event_status(batch_seq: int | None, anchored: bool) -> str:
+    if batch_seq is None:
+        return "pending"
+    return "anchored" if anchored else "sealed"
+
+
+@dataclass(frozen=True)
+class BatchTree:
+    """A sealed batch's event positions (leaf order) and its Merkle tree levels."""
+
+    positions: list[int]
+    levels: list[list[bytes]]
+
+    def leaf_index(self, pos: int) -> int:
+        index = bisect.bisect_left(self.positions, pos)
+        if index == len(self.positions) or self.positions[index] != pos:
+            raise NotFound(f"position {pos} is not in this batch")
+        return index
+
+
+class TreeCache:
+    """seq -> BatchTree, least recently used evicted."""
+
+    def __init__(self, capacity: int = TREE_CACHE_SIZE) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[int, BatchTree] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, seq: int, load: Any) -> BatchTree:
+        with self._lock:
+            if seq in self._items:
+                self._items.move_to_end(seq)
+                return self._items[seq]
+        positions, leaves = load()
+        tree = BatchTree(positions, merkle.build_levels(leaves))
+        with self._lock:
+            self._items[seq] = tree
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return tree
+
+
+class Reader:
+    """Queries the API and CLI answer from."""
+
+    def __init__(self, engine: Engine, key: ServiceKey) -> None:
+        self.engine = engine
+        self.key = key
+        self.trees = TreeCache()
+
+    def anchors_of(self, seqs: list[int]) -> dict[int, list[dict[str, Any]]]:
+        if not seqs:
+            return {}
+        out: dict[int, list[dict[str, Any]]] = {s: [] for s in seqs}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ANCHORS.c.batch_seq, ANCHORS.c.receipt)
+                                .where(ANCHORS.c.batch_seq.in_(seqs))
+                                .order_by(ANCHORS.c.batch_seq, ANCHORS.c.backend))
+            for row in rows:
+                out[row.batch_seq].append(orjson.loads(row.receipt))
+        return out
+
+    def event_row(self, event_id: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
+        if row is None:
+            raise NotFound(f"no event with id {event_id}", id=event_id)
+        return row
+
+    def batch_of(self, pos: int) -> Any:
+        """The batch row covering an event position, or None while it is pending."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(BATCHES).where(BATCHES.c.last_pos >= pos)
+                               .order_by(BATCHES.c.last_pos).limit(1)).first()
+        return row if row is not None and row.first_pos <= pos else None
+
+    def batches_covering(self, positions: Iterable[int]) -> dict[int, Any]:
+        """pos -> batch row (None while pending) for many events with one query."""
+        wanted = sorted(set(positions))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(BATCHES).where(BATCHES.c.last_pos >= wanted[0])
+                                .where(BATCHES.c.first_pos <= wanted[-1])
+                                .order_by(BATCHES.c.last_pos)).all()
+        ends = [r.last_pos for r in rows]
+        out: dict[int, Any] = {}
+        for pos in wanted:
+            i = bisect.bisect_left(ends, pos)
+            out[pos] = rows[i] if i < len(rows) and rows[i].first_pos <= pos else None
+        return out
+
+    def tree(self, batch: Any) -> BatchTree:
+        return self.trees.get(batch.seq, lambda: self.leaves(batch))
+
+    def event(self, event_id: str) -> dict[str, Any]:
+        """The event as the API shows it: committed body, status, batch, hashes."""
+        row = self.event_row(event_id)
+        batch = self.batch_of(row.pos)
+        anchors = self.anchors_of([batch.seq]).get(batch.seq, []) if batch is not None else []
+        return self.describe(row, batch, anchors)
+
+    def describe(self, row: Any, batch: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "type": row.type,
+            "enterprise_id": row.enterprise_id,
+            "org": row.org,
+            "status": event_status(None if batch is None else batch.seq, bool(anchors)),
+            "batch": None if batch is None else
+            {"seq": batch.seq, "leaf_index": self.tree(batch).leaf_index(row.pos)},
+            "occurred_at": us_text(row.occurred_us),
+            "recorded_at": us_text(row.recorded_us),
+            "event": orjson.loads(row.body) if row.body is not None else None,
+            "erased": row.body is None,
+            "erasure": None if row.erased_us is None else
+            {"erased_at": us_text(row.erased_us), "reason_code": row.erasure_reason},
+            "commitment": row.commitment.hex(),
+            "leaf_hash": row.leaf_hash.hex(),
+        }
+
+    def batch_row(self, seq: int) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(BATCHES).where(BATCHES.c.seq == seq)).first()
+        if row is None:
+            raise NotFound(f"no batch with seq {seq}", seq=seq)
+        return row
+
+    def batch(self, seq: int) -> dict[str, Any]:
+        row = self.batch_row(seq)
+        return self._batch_dict(row, self.anchors_of([seq]).get(seq, []))
+
+    def _batch_dict(self, row: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"seq": row.seq, "header": orjson.loads(row.header),
+                "header_hash": row.header_hash, "signature": row.signature,
+                "key_id": row.key_id, "anchors": anchors}
+
+    def batches(self, after: int | None, limit: int) -> list[dict[str, Any]]:
+        query = select(BATCHES).order_by(BATCHES.c.seq).limit(limit)
+        if after is not None:
+            query = query.where(BATCHES.c.seq > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        anchors = self.anchors_of([r.seq for r in rows])
+        return [self._batch_dict(r, anchors.get(r.seq, [])) for r in rows]
+
+    def leaves(self, batch: Any) -> tuple[list[int], list[bytes]]:
+        """Positions and leaf hashes of a batch's events, in leaf order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(EVENTS.c.pos, EVENTS.c.leaf_hash)
+                                .where(EVENTS.c.pos >= batch.first_pos)
+                                .where(EVENTS.c.pos <= batch.last_pos)
+                                .order_by(EVENTS.c.pos)).all()
+        return [r.pos for r in rows], [r.leaf_hash for r in rows]
+
+    def proof(self, event_id: str) -> dict[str, Any]:
+        """The v1 proof bundle of a sealed event."""
+        row = self.event_row(event_id)
+        batch = self.batch_of(row.pos)
+        if batch is None:
+            raise NotFound(f"event {event_id} is pending: no batch holds it yet; retry after "
+                           "the next seal", id=event_id, status="pending")
+        tree = self.tree(batch)
+        leaf_index = tree.leaf_index(row.pos)
+        path = merkle.inclusion_path_from_levels(tree.levels, leaf_index)
+        return build_bundle(
+            event=orjson.loads(row.body) if row.body is not None else None,
+            salt=row.salt, commitment=row.commitment, leaf_hash=row.leaf_hash,
+            leaf_index=leaf_index, tree_size=batch.size, path=path,
+            header=orjson.loads(batch.header), header_hash_hex=batch.header_hash,
+            signature=batch.signature, key_id=batch.key_id,
+            public_key_b64=self.key.public_key_b64,
+            anchors=self.anchors_of([batch.seq]).get(batch.seq, []))

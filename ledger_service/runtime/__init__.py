@@ -1,0 +1,1 @@
+"""Composition: one LedgerContext wires settings, store, pipeline and access together."""
