@@ -10,6 +10,9 @@ request of ``/openapi.json``:
 - errors are JSON whatever an operation's success media type (/metrics is text);
 - FastAPI's generic 422 (``HTTPValidationError``, a shape this API never
   answers) is dropped: operations declare their own 422 with the one error shape;
+- each response model gets a real example, captured from the demo's story
+  (``schemas/examples.json``, written by ``scripts/openapi_examples.py``); they are
+  attached here because FastAPI drops ``null`` values from examples it renders;
 - the bearer API key becomes the document's default security requirement,
   and operations that need no key say so with ``security: []`` (taken from
   the routes' dependencies, so it cannot disagree with what the code checks).
@@ -17,11 +20,14 @@ request of ``/openapi.json``:
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from ledger_service.api.deps import API_KEY_SCHEME
 
@@ -59,6 +65,17 @@ def _hoist_defs(node: Any, components: dict[str, Any]) -> None:
             _hoist_defs(value, components)
 
 
+@cache
+def examples() -> dict[str, Any]:
+    """Component name -> one real answer of that shape (from the demo's story)."""
+    data = resources.files("ledger_service.api.schemas").joinpath("examples.json").read_bytes()
+    return orjson.loads(data)
+
+
+class UnknownExample(RuntimeError):
+    """examples.json names a schema the document does not have."""
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The finished document for ``app`` (not cached; ``install`` caches)."""
     doc = get_openapi(title=app.title, version=app.version, openapi_version=app.openapi_version,
@@ -68,6 +85,11 @@ def build(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     _hoist_defs(doc["paths"], schemas)
     _hoist_defs(schemas, schemas)
+    for name, example in examples().items():
+        if name not in schemas:
+            raise UnknownExample(f"examples.json has an example for {name!r}, which is not a "
+                                 "component schema; re-run scripts/openapi_examples.py")
+        schemas[name]["examples"] = [example]
     doc["security"] = [{API_KEY_SCHEME: []}]
     for operations in doc["paths"].values():
         for method, operation in operations.items():

@@ -33,8 +33,6 @@ class Issuer(BaseModel):
 
 
 class CreditRating(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
     type: Literal["CreditRating"]
     grade: Annotated[str, Field(examples=["A"])]
     gradeDefinition: list[LangValue]
@@ -47,8 +45,6 @@ class CreditRating(BaseModel):
 
 
 class CredentialSubject(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
     id: Annotated[str, Field(examples=[f"urn:uscc:{DEMO_USCC}"])]
     type: Literal["Enterprise"]
     unifiedSocialCreditCode: Annotated[str, Field(examples=[DEMO_USCC])]
@@ -74,8 +70,10 @@ class Evidence(BaseModel):
 class DataIntegrityProof(BaseModel):
     """eddsa-jcs-2022: Ed25519 over JCS, proofValue multibase base58btc."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(populate_by_name=True)
 
+    context: Annotated[list[str] | None, Field(alias="@context", description=(
+        "The credential's @context, repeated as eddsa-jcs-2022 requires"))] = None
     type: Literal["DataIntegrityProof"]
     cryptosuite: Literal["eddsa-jcs-2022"]
     created: Instant
@@ -95,7 +93,7 @@ class TokenBinding(BaseModel):
 class Credential(BaseModel):
     """The credit certificate: a W3C VC 2.0 secured with a Data Integrity proof."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     context: Annotated[list[str], Field(alias="@context")]
     id: Annotated[str, Field(examples=["urn:uuid:0f5e3c1a-7b2d-4e9f-8a6c-1d3b5f7e9a20"])]
@@ -154,7 +152,7 @@ class StatusListSubject(BaseModel):
 class StatusListCredential(BaseModel):
     """Bitstring Status List credential: bit i set means certificate slot i is revoked."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     context: Annotated[list[str], Field(alias="@context")]
     id: str

@@ -142,8 +142,12 @@ def error_responses(codes: Iterable[str], reasons: Iterable[str] = ()
             examples[c.code] = {"summary": c.meaning.split(";")[0],
                                 "value": {"error": {"code": c.code, "message": c.message,
                                                     "details": details}}}
+        # "model" registers the component; the explicit schema keeps errors JSON even where
+        # the operation's success is another media type (/metrics).
         entry: dict[str, Any] = {"model": Error, "description": "\n".join(lines),
-                                 "content": {"application/json": {"examples": examples}}}
+                                 "content": {"application/json": {
+                                     "schema": {"$ref": "#/components/schemas/Error"},
+                                     "examples": examples}}}
         if status in _HEADERS:
             entry["headers"] = _HEADERS[status]
         out[status] = entry

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ledger_service.api.schemas.common import (
-    DEMO_EVENT_ID,
-    DEMO_HASH,
-    DEMO_TIME,
     DEMO_USCC,
     EventId,
     Hex64,
@@ -31,8 +28,6 @@ EventStatus = Annotated[Literal["pending", "sealed", "anchored"], Field(descript
 class EventReceipt(BaseModel):
     """What recording an event answers (201 new, 200 the same event sent again)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": DEMO_EVENT_ID, "leaf_hash": DEMO_HASH, "status": "pending"}]})
 
     id: EventId
     leaf_hash: Hex64
@@ -57,19 +52,6 @@ class Erasure(BaseModel):
 class EventRecord(BaseModel):
     """An event as the ledger holds it: committed body, status, batch position, hashes."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": DEMO_EVENT_ID, "type": "score.computed", "enterprise_id": DEMO_USCC,
-        "org": "haixi-credit-platform", "status": "anchored",
-        "batch": {"seq": 0, "leaf_index": 0}, "occurred_at": "2026-11-02T09:00:00Z",
-        "recorded_at": DEMO_TIME, "event": {
-            "id": DEMO_EVENT_ID, "type": "score.computed", "enterprise_id": DEMO_USCC,
-            "org": "haixi-credit-platform", "occurred_at": "2026-11-02T09:00:00Z",
-            "recorded_at": DEMO_TIME, "refs": [],
-            "payload": {"model_id": "tri-dim", "model_version": "3.1", "score": 742,
-                        "grade": "A", "inputs_digest": DEMO_HASH,
-                        "dimensions": {"financial_health": 78, "operating_activity": 71,
-                                       "growth_potential": 66}}},
-        "erased": False, "erasure": None, "commitment": DEMO_HASH, "leaf_hash": DEMO_HASH}]})
 
     id: EventId
     type: Annotated[str, Field(examples=["loan.approved"])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ledger_service.api.schemas.common import DEMO_KEY_ID
 from ledger_service.api.schemas.errors import error_responses
@@ -31,9 +31,6 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """200 when ready, 503 (same shape) when the database is unreachable."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"ready": True, "checks": {
-        "database": {"ok": True, "pending_events": 0},
-        "anchor.evm": {"batches": 0, "oldest_seconds": 0.0}}}]})
 
     ready: bool
     checks: Annotated[dict[str, dict[str, Any]], Field(description=(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ledger_service.api.schemas.errors import ANONYMOUS, error_responses
 
@@ -20,14 +20,6 @@ class Check(BaseModel):
 class VerificationResult(BaseModel):
     """VALID needs a passed check tied to a pinned key or ledger; any failure is INVALID."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "verdict": "VALID", "valid": True, "warnings": [], "checks": [
-            {"name": "commitment", "status": "pass", "ok": True,
-             "detail": "SHA-256(salt ‖ JCS(event)) matches"},
-            {"name": "inclusion", "status": "pass", "ok": True,
-             "detail": "audit path reaches the header's merkle_root"},
-            {"name": "header_signature", "status": "pass", "ok": True,
-             "detail": "signed by pinned key ed25519:4d2f9a1c7b3e5f60"}]}]})
 
     verdict: Literal["VALID", "INVALID", "UNVERIFIED"]
     valid: Annotated[bool, Field(description="verdict == VALID")]
