@@ -6,16 +6,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger_service.evidence.story import BANK_ORG, ENTERPRISES, PLATFORM_ORG
+from ledger_service.evidence.story import BANK_ORG, ENTERPRISES
 
-# Values of the demo story (`ledger demo`), so examples read like the real thing.
+# Values of the demo's story (`ledger demo`) for field and error examples; whole-response
+# examples are captured from a run of the story (examples.json).
 DEMO_USCC = ENTERPRISES[0].uscc
 DEMO_BANK = BANK_ORG
-DEMO_PLATFORM = PLATFORM_ORG
-DEMO_LOAN = "LN-2026-0001"
 DEMO_EVENT_ID = "evt_6f1c2a9e0b7d4c5f8a3e1d2c4b6a8f90"
-DEMO_SCORE_ID = "evt_1b3d5f7a9c2e4f6a8b0c1d3e5f7a9b2c"
-DEMO_CONSENT_ID = "evt_2c4e6a8b0d1f3a5c7e9b2d4f6a8c0e1b"
 DEMO_HASH = "3f6c1b2a9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2"
 DEMO_KEY_ID = "ed25519:4d2f9a1c7b3e5f60"
 DEMO_TIME = "2026-11-03T15:00:00Z"
