@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from ledger_service import __version__
 from ledger_service.access.ratelimit import RateLimiter
-from ledger_service.api import errors
+from ledger_service.api import errors, openapi
 from ledger_service.api.limits import BodyLimitMiddleware
 from ledger_service.api.observe import MetricsMiddleware
 from ledger_service.api.responses import JSON
@@ -51,6 +51,7 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
 
     app = FastAPI(title="Credit evidence ledger", version=__version__, lifespan=lifespan,
                   default_response_class=JSON,
+                  generate_unique_id_function=openapi.operation_id,
                   description="Typed credit evidence events committed into signed Merkle "
                               "batches anchored on Hyperledger Fabric; proofs, provenance "
                               "and credit certificates.")
@@ -58,6 +59,7 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
     app.state.limiter = RateLimiter(ctx.settings.rate_limit_per_second,
                                     ctx.settings.rate_limit_burst)
     errors.install(app)
+    openapi.install(app)
     for router in (events.router, batches.router, verify.router, system.router):
         app.include_router(router)
     app.include_router(enterprises.router)

@@ -10,7 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ledger_service.access.keys import Principal
 from ledger_service.runtime.context import LedgerContext
 
-_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer lk_...`")
+#: Name of the security scheme in the OpenAPI document (what generated clients call it).
+API_KEY_SCHEME = "ApiKey"
+_bearer = HTTPBearer(auto_error=False, scheme_name=API_KEY_SCHEME, bearerFormat="lk_...",
+                     description="API key: `Authorization: Bearer lk_...`; each key has a "
+                                 "role (platform, bank, enterprise, auditor) and an org")
 
 
 def get_ctx(request: Request) -> LedgerContext:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """A JSONResponse (so FastAPI documents a route's ``response_model`` under it) that
+    renders with orjson instead of ``json.dumps``."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

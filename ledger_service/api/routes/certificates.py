@@ -23,6 +23,8 @@ from ledger_proof.verdict import Verdict
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx, limit_anonymous
 from ledger_service.api.responses import JSON
+from ledger_service.api.schemas import certificates as schemas
+from ledger_service.api.schemas import verify as verify_schemas
 from ledger_service.certificates.credential import text_of
 from ledger_service.certificates.pdf import FontMissing, render
 from ledger_service.certificates.service import CertificateService, verify_here
@@ -80,7 +82,8 @@ def _readable(ctx: Any, caller: Any, certificate_id: str) -> dict[str, Any]:
 
 
 @router.post("/v1/enterprises/{uscc}/certificates", status_code=201,
-             summary="Issue a credit certificate from the enterprise's latest sealed score")
+             summary="Issue a credit certificate from the enterprise's latest sealed score",
+             response_model=schemas.IssuedCertificate, responses=schemas.ISSUE_RESPONSES)
 async def issue(uscc: str, ctx: Ctx, caller: Caller,
                 body: Annotated[IssueIn | None, Body()] = None) -> JSON:
     require_role(caller, "platform")
@@ -109,8 +112,7 @@ def _pdf(ctx: Any, record: dict[str, Any]) -> Response:
 
 
 @router.get("/v1/certificates/{certificate_id}.pdf", summary="The certificate as a PDF",
-            response_class=Response,
-            responses={200: {"content": {PDF_TYPE: {}}}})
+            response_class=Response, responses=schemas.PDF_RESPONSES)
 async def get_pdf(certificate_id: str, ctx: Ctx, caller: Caller) -> Response:
     record = _readable(ctx, caller, certificate_id)
     return await run_in_threadpool(_pdf, ctx, record)
@@ -118,7 +120,7 @@ async def get_pdf(certificate_id: str, ctx: Ctx, caller: Caller) -> Response:
 
 @router.get("/v1/certificates/{certificate_id}",
             summary="The signed credential (JSON); Accept: application/pdf for the PDF",
-            responses={200: {"content": {"application/json": {}, PDF_TYPE: {}}}})
+            response_model=schemas.Credential, responses=schemas.CREDENTIAL_RESPONSES)
 async def get_certificate(certificate_id: str, request: Request, ctx: Ctx,
                           caller: Caller) -> Response:
     record = _readable(ctx, caller, certificate_id)
@@ -131,14 +133,16 @@ async def get_certificate(certificate_id: str, request: Request, ctx: Ctx,
 
 
 @router.get("/v1/certificates/{certificate_id}/record",
-            summary="Issuance and revocation record: receipts, events, status")
+            summary="Issuance and revocation record: receipts, events, status",
+            response_model=schemas.CertificateRecord, responses=schemas.RECORD_RESPONSES)
 def get_record(certificate_id: str, ctx: Ctx, caller: Caller) -> JSON:
     record = _readable(ctx, caller, certificate_id)
     return JSON(_summary(record, CertificateService.of(ctx)))
 
 
 @router.post("/v1/certificates/{certificate_id}/revoke",
-             summary="Revoke: status list bit, Fabric registry, token, certificate.revoked")
+             summary="Revoke: status list bit, Fabric registry, token, certificate.revoked",
+             response_model=schemas.CertificateRecord, responses=schemas.REVOKE_RESPONSES)
 async def revoke(certificate_id: str, body: RevokeIn, ctx: Ctx, caller: Caller) -> JSON:
     require_role(caller, "platform")
     service = CertificateService.of(ctx)
@@ -148,7 +152,9 @@ async def revoke(certificate_id: str, body: RevokeIn, ctx: Ctx, caller: Caller) 
 
 
 @router.get("/v1/status-lists/{list_id}", dependencies=[Depends(limit_anonymous)],
-            summary="Bitstring Status List credential (signed) for certificate revocation")
+            summary="Bitstring Status List credential (signed) for certificate revocation",
+            response_model=schemas.StatusListCredential,
+            responses=schemas.STATUS_LIST_RESPONSES)
 async def status_list(list_id: int, ctx: Ctx) -> JSON:
     doc = await run_in_threadpool(CertificateService.of(ctx).status_list_credential, list_id)
     return JSON(doc, headers={"Cache-Control": "max-age=60"})
@@ -168,7 +174,10 @@ def _describe(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/v1/verify/certificate", dependencies=[Depends(limit_anonymous)],
-             summary="Verify a certificate, or {id, credential_hash} from its QR code")
+             summary="Verify a certificate, or {id, credential_hash} from its QR code",
+             openapi_extra=verify_schemas.CERTIFICATE_BODY,
+             response_model=verify_schemas.CertificateVerification,
+             responses=verify_schemas.VERIFY_RESPONSES)
 async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
     try:
         doc = orjson.loads(await request.body())

@@ -16,6 +16,8 @@ from ledger_service.access.consent import ConsentBook
 from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.api.deps import Caller, Ctx
 from ledger_service.api.responses import JSON
+from ledger_service.api.schemas import enterprises as schemas
+from ledger_service.api.schemas import provenance as provenance_schemas
 from ledger_service.core.errors import Forbidden, InvalidInput
 from ledger_service.evidence.schemas import EVENT_TYPES
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
@@ -35,7 +37,8 @@ def _uscc(ctx: Ctx, uscc: str) -> str:
         raise InvalidInput(str(exc), enterprise_id=uscc) from None
 
 
-@router.get("/{uscc}/events", summary="The enterprise's trail, paged, with each event's status")
+@router.get("/{uscc}/events", summary="The enterprise's trail, paged, with each event's status",
+            response_model=schemas.TrailPage, responses=schemas.TRAIL_RESPONSES)
 def enterprise_trail(
         uscc: Uscc, ctx: Ctx, caller: Caller,
         types: Annotated[list[str] | None, Query(
@@ -72,7 +75,9 @@ def enterprise_trail(
 
 
 @router.get("/{uscc}/provenance/{event_id}",
-            summary="The event's dependency graph, each node proved, each edge judged")
+            summary="The event's dependency graph, each node proved, each edge judged",
+            response_model=provenance_schemas.ProvenanceGraph,
+            responses=provenance_schemas.PROVENANCE_RESPONSES)
 def enterprise_provenance(uscc: Uscc, event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     enterprise = _uscc(ctx, uscc)
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)

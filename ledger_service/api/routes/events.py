@@ -18,6 +18,8 @@ from ledger_service.access.write_policy import ERASE_ADAPTER, check_may_record, 
 from ledger_service.api.deps import Caller, Ctx
 from ledger_service.api.errors import pydantic_details
 from ledger_service.api.responses import JSON
+from ledger_service.api.schemas import events as schemas
+from ledger_service.api.schemas.proofs import ProofBundle
 from ledger_service.core.errors import InvalidInput, InvalidJSON, TooLarge
 from ledger_service.core.metrics import EVENTS_RECORDED
 from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
@@ -55,7 +57,8 @@ def _raw(body: bytes) -> Any:
 
 
 @router.post("", status_code=201, openapi_extra=_EVENT_SCHEMA,
-             summary="Record one evidence event")
+             summary="Record one evidence event",
+             response_model=schemas.EventReceipt, responses=schemas.RECORD_RESPONSES)
 async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
@@ -71,7 +74,8 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
 
 
 @router.post("/bulk", status_code=201, openapi_extra=_BULK_SCHEMA,
-             summary="Record up to 10,000 events, all or nothing")
+             summary="Record up to 10,000 events, all or nothing",
+             response_model=schemas.BulkReceipt, responses=schemas.BULK_RESPONSES)
 async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     # Validating 10,000 events takes tens of milliseconds: off the event loop with it.
@@ -109,20 +113,23 @@ def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
     ReadPolicy(ConsentBook(ctx.engine), caller).check_event(row.enterprise_id, row.type)
 
 
-@router.get("/{event_id}", summary="An event, its status and batch")
+@router.get("/{event_id}", summary="An event, its status and batch",
+            response_model=schemas.EventRecord, responses=schemas.READ_RESPONSES)
 def get_event(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     _check_read(ctx, caller, event_id)
     return JSON(ctx.reader.event(event_id))
 
 
-@router.get("/{event_id}/proof", summary="The event's v1 proof bundle")
+@router.get("/{event_id}/proof", summary="The event's v1 proof bundle",
+            response_model=ProofBundle, responses=schemas.READ_RESPONSES)
 def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
     _check_read(ctx, caller, event_id)
     return JSON(ctx.reader.proof(event_id))
 
 
 @router.post("/{event_id}/erase", summary="Erase an event's payload and salt (platform)",
-             openapi_extra=_ERASE_SCHEMA)
+             openapi_extra=_ERASE_SCHEMA,
+             response_model=schemas.ErasureReceipt, responses=schemas.ERASE_RESPONSES)
 async def erase_event(event_id: str, request: Request, ctx: Ctx, caller: Caller) -> JSON:
     """Deletes payload and salt, keeps commitment and leaf, records an event.erased."""
     require_role(caller, "platform")

@@ -6,11 +6,13 @@ import contextlib
 import time
 
 from fastapi import APIRouter, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
 from ledger_service.api.deps import Ctx
 from ledger_service.api.responses import JSON
+from ledger_service.api.schemas import system as schemas
 from ledger_service.core.metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
 from ledger_service.pipeline.batcher import sealed_upto
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
@@ -18,14 +20,16 @@ from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 router = APIRouter(tags=["system"])
 
 
-@router.get("/v1/keys", summary="The service's Ed25519 verification keys")
+@router.get("/v1/keys", summary="The service's Ed25519 verification keys",
+            response_model=schemas.KeyList, responses=schemas.INTERNAL)
 def keys(ctx: Ctx) -> JSON:
     return JSON({"keys": [{"key_id": ctx.key.key_id, "algorithm": "Ed25519",
                                      "public_key": ctx.key.public_key_b64,
                                      "ledger_id": ctx.settings.ledger_id, "current": True}]})
 
 
-@router.get("/healthz", summary="Liveness")
+@router.get("/healthz", summary="Liveness", response_model=schemas.Health,
+            responses=schemas.INTERNAL)
 def healthz() -> JSON:
     return JSON({"status": "ok"})
 
@@ -46,7 +50,8 @@ def anchor_lag(ctx: Ctx) -> dict[str, dict[str, float | int]]:
     return lag
 
 
-@router.get("/readyz", summary="Readiness: database reachable, anchoring lag")
+@router.get("/readyz", summary="Readiness: database reachable, anchoring lag",
+            response_model=schemas.Readiness, responses=schemas.READY_RESPONSES)
 def readyz(ctx: Ctx) -> JSON:
     checks: dict[str, object] = {}
     ready = True
@@ -68,7 +73,8 @@ def readyz(ctx: Ctx) -> JSON:
     return JSON({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+            responses=schemas.METRICS_RESPONSES)
 def metrics(ctx: Ctx) -> Response:
     if ctx.backends:
         with contextlib.suppress(Exception):  # metrics must render even if the DB is down

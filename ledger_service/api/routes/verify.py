@@ -20,18 +20,10 @@ from ledger_proof.ledgers.pinned import PinnedLedgers
 from ledger_proof.verdict import Check, Verdict
 from ledger_service.api.deps import Ctx, limit_anonymous
 from ledger_service.api.responses import JSON
+from ledger_service.api.schemas import verify as schemas
 from ledger_service.core.errors import InvalidInput, InvalidJSON, NotFound
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"], dependencies=[Depends(limit_anonymous)])
-
-_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "oneOf": [
-        {"type": "object", "title": "ProofBundle", "required": ["version", "commitment"],
-         "properties": {"version": {"type": "integer", "const": 1}}},
-        {"type": "object", "title": "EventWithSalt", "required": ["event", "salt"],
-         "properties": {"event": {"type": "object"}, "salt": {"type": "string"}}},
-    ]}}}}}
-
 
 def pinned_keys(ctx: Any) -> dict[str, str]:
     return {ctx.key.key_id: ctx.key.public_key_b64}
@@ -88,7 +80,9 @@ def _event_with_salt(ctx: Any, doc: dict[str, Any]) -> dict[str, Any]:
     return verdict.as_dict()
 
 
-@router.post("/event", openapi_extra=_BODY, summary="Check a proof bundle, or an event and salt")
+@router.post("/event", openapi_extra=schemas.EVENT_BODY,
+             summary="Check a proof bundle, or an event and salt",
+             response_model=schemas.VerificationResult, responses=schemas.VERIFY_RESPONSES)
 async def verify_event(request: Request, ctx: Ctx) -> JSON:
     body = await request.body()
     try:

@@ -1,0 +1,160 @@
+"""The one error shape, every error code the API answers with, and per-operation listings.
+
+Every failure is ``{"error": {"code", "message", "details"}}``. ``code`` is a
+plain string in the schema, not an enum: a code added later must not make an
+older generated client fail to parse an error. The codes an operation can
+return are listed under each status in its responses (description and one
+example per code), and ``details.reason`` of a 403 names why access was refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from ledger_service.api.schemas.common import DEMO_BANK, DEMO_EVENT_ID, DEMO_USCC
+
+
+class ErrorBody(BaseModel):
+    code: Annotated[str, Field(description=(
+        "Machine-readable code; the codes each status can carry are listed under it in "
+        "each operation's responses"), examples=["forbidden"])]
+    message: Annotated[str, Field(description="For people; never parse it",
+                                  examples=["this bank holds no live consent of the "
+                                            "enterprise"])]
+    details: Annotated[dict[str, Any], Field(description=(
+        "Structured details: `reason` for 403; `retry_after` (seconds) for 429; `errors` "
+        "(loc, msg, type) and `error_count` for validation errors; `reference` for 500"),
+        examples=[{"reason": "no_consent", "enterprise_id": DEMO_USCC}])]
+
+
+class Error(BaseModel):
+    """Every error the API answers, whatever the status."""
+
+    error: ErrorBody
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One code: the status it comes with, what it means, an example message and details."""
+
+    code: str
+    status: int
+    meaning: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+_VALIDATION_DETAILS = {"errors": [{"loc": ["payload", "score"], "msg": "Input should be less "
+                                   "than or equal to 1000", "type": "less_than_equal"}],
+                       "error_count": 1}
+
+CODES: dict[str, ErrorCode] = {c.code: c for c in (
+    ErrorCode("invalid_json", 400, "the body is not JSON at all",
+              "request body is not valid JSON"),
+    ErrorCode("unauthorized", 401, "no bearer API key, an unknown one, or a revoked one",
+              "missing bearer API key"),
+    ErrorCode("forbidden", 403, "the caller's role, org or consents do not allow this; "
+              "`details.reason` says which rule refused",
+              "this bank holds no live consent of the enterprise",
+              {"reason": "no_consent", "enterprise_id": DEMO_USCC}),
+    ErrorCode("not_found", 404, "nothing with that id (or, for a proof, not sealed yet: "
+              "`details.status` is `pending`)", f"no event with id {DEMO_EVENT_ID}",
+              {"id": DEMO_EVENT_ID}),
+    ErrorCode("duplicate_id", 409, "an event id already recorded with other content, or "
+              "named twice in one request",
+              f"event id {DEMO_EVENT_ID} is already recorded with other content",
+              {"id": DEMO_EVENT_ID}),
+    ErrorCode("already_erased", 409, "the event's payload was already erased",
+              f"event {DEMO_EVENT_ID} is already erased", {"id": DEMO_EVENT_ID}),
+    ErrorCode("not_erasable", 409, "erasure records hold no personal data and stay",
+              "erasure records hold no personal data and stay", {"id": DEMO_EVENT_ID}),
+    ErrorCode("no_sealed_score", 409, "the enterprise has no sealed score.computed yet; "
+              "retry after the next seal",
+              f"enterprise {DEMO_USCC} has no sealed score.computed",
+              {"enterprise_id": DEMO_USCC}),
+    ErrorCode("payload_too_large", 413, "the body, or the number of events in a bulk "
+              "request, exceeds the limit", "request body exceeds 16777216 bytes",
+              {"limit_bytes": 16777216}),
+    ErrorCode("validation_error", 422, "the request does not match the schema "
+              "(`details.errors` says where)", "the event does not match its schema",
+              _VALIDATION_DETAILS),
+    ErrorCode("unknown_ref", 422, "`refs` names an event that is not recorded",
+              f"event 0 refs {DEMO_EVENT_ID}, which is not recorded", {"index": 0}),
+    ErrorCode("ref_rule", 422, "the refs break the type's rule (an approval cites a score "
+              "and a consent of the same enterprise, ...)",
+              "a loan.approved must ref a score.computed of the same enterprise",
+              {"index": 0}),
+    ErrorCode("bad_signature", 422, "the org's Ed25519 signature is missing, malformed or "
+              "does not verify", f"org {DEMO_BANK!r} must sign its submissions"),
+    ErrorCode("rate_limited", 429, "too many requests; wait `Retry-After` seconds",
+              "too many requests; retry in 1 s", {"retry_after": 1}),
+    ErrorCode("internal", 500, "something failed inside; quote `details.reference` to the "
+              "operator", "internal error; quote this reference to the operator",
+              {"reference": "5f0c2e9a1b3d"}),
+    ErrorCode("ledger_unavailable", 503, "a ledger (Fabric, EVM) did not take the write; "
+              "safe to retry", "a ledger did not take the write: no Raft leader"),
+    ErrorCode("pdf_unavailable", 503, "the PDF cannot be rendered here (no CJK font)",
+              "no CJK TrueType font found"),
+)}
+
+#: Why a 403 refused a read of an enterprise's records (``details.reason``).
+READ_REASONS = ("role_not_allowed", "not_own_enterprise", "no_consent", "consent_expired",
+                "consent_revoked", "consent_not_yet_live", "consent_erased",
+                "consent_out_of_scope")
+#: Why a 403 refused recording an event.
+RECORD_REASONS = ("role_may_not_record", "not_own_enterprise", "not_loan_owner")
+#: Why a 403 refused an operation reserved to some roles.
+ROLE_REASONS = ("role_not_allowed",)
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait before retrying",
+                          "schema": {"type": "integer", "minimum": 0}}},
+}
+
+
+def error_responses(codes: Iterable[str], reasons: Iterable[str] = ()
+                    ) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries for these error codes, grouped by status.
+
+    Each status gets the ``Error`` model, a description listing its codes
+    (and, for 403, the reasons), one example per code, and its headers.
+    """
+    reasons = tuple(reasons)
+    by_status: dict[int, list[ErrorCode]] = {}
+    for name in codes:
+        code = CODES[name]  # KeyError: an undocumented code, add it to CODES
+        by_status.setdefault(code.status, []).append(code)
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(by_status):
+        lines = [f"- `{c.code}`: {c.meaning}" for c in by_status[status]]
+        examples: dict[str, Any] = {}
+        for c in by_status[status]:
+            details = c.details
+            if status == 403 and reasons:
+                lines.append("  reasons (`details.reason`): "
+                             + ", ".join(f"`{r}`" for r in reasons))
+                details = {**c.details, "reason": reasons[0]}
+            examples[c.code] = {"summary": c.meaning.split(";")[0],
+                                "value": {"error": {"code": c.code, "message": c.message,
+                                                    "details": details}}}
+        # "model" registers the component; the explicit schema keeps errors JSON even where
+        # the operation's success is another media type (/metrics).
+        entry: dict[str, Any] = {"model": Error, "description": "\n".join(lines),
+                                 "content": {"application/json": {
+                                     "schema": {"$ref": "#/components/schemas/Error"},
+                                     "examples": examples}}}
+        if status in _HEADERS:
+            entry["headers"] = _HEADERS[status]
+        out[status] = entry
+    return out
+
+
+#: What every operation behind an API key can answer besides its own errors.
+KEYED = ("unauthorized", "rate_limited", "internal")
+#: What every anonymous, rate-limited operation can answer.
+ANONYMOUS = ("rate_limited", "internal")
