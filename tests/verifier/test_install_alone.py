@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ..certificates.conftest import CertApi
-from ..certificates.conftest import sqlite_capi as sqlite_capi  # noqa: PLC0414 (fixture)
+from ..certificates.conftest import sqlite_capi as sqlite_capi
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_ONLY = ("fastapi", "sqlalchemy", "web3", "grpcio", "reportlab", "orjson", "pydantic")
