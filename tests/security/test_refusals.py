@@ -87,3 +87,20 @@ def test_batch_listings_show_event_ids_to_platform_and_auditor_only(api: Api) ->
             assert {"merkle_root", "size", "sealed_at", "prev_header_hash", "seq"} <= set(header)
             assert "first_event" not in header and "last_event" not in header
         assert batches[1]["header"]["prev_header_hash"] == batches[0]["header_hash"]
+
+
+def test_another_enterprises_certificate_is_the_404_of_a_missing_one(ctx: Any) -> None:
+    """The same rule for certificates: an enterprise asking for another's certificate (id
+    from a token, a QR code, a guess) is not told that it exists."""
+    from ..certificates.conftest import CertApi
+
+    api = CertApi(ctx)
+    api.scored()
+    cert_id = api.issue()["id"]
+    ghost = "crt-00000000-0000-4000-8000-000000000000"
+    for suffix in ("", ".pdf", "/record"):
+        real = api.get(f"/v1/certificates/{cert_id}{suffix}", E2)
+        missing = api.get(f"/v1/certificates/{ghost}{suffix}", E2)
+        assert real.status_code == missing.status_code == 404, (suffix, real.text)
+        assert real.content.replace(cert_id.encode(), ghost.encode()) == missing.content
+    assert api.get(f"/v1/certificates/{cert_id}", E1).status_code == 200

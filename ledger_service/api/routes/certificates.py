@@ -1,7 +1,8 @@
 """Credit certificates over HTTP: issue, download (JSON or PDF), revoke, verify, status list.
 
 Issuing and revoking belong to the platform. Downloads go to the platform,
-auditors, and the enterprise the certificate is about (only its own).
+auditors, and the enterprise the certificate is about (only its own: another
+enterprise gets the 404 of an unknown id).
 Verification and the status list need no key: any bank holding a
 certificate may check it, and the PDF's QR code must work for anyone.
 """
@@ -26,7 +27,7 @@ from ledger_service.api.responses import JSON
 from ledger_service.certificates.credential import text_of
 from ledger_service.certificates.pdf import FontMissing, render
 from ledger_service.certificates.service import CertificateService, verify_here
-from ledger_service.core.errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
+from ledger_service.core.errors import InvalidInput, InvalidJSON, LedgerError, NotFound
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["certificates"])
@@ -80,8 +81,9 @@ def _readable(ctx: Any, caller: Any, certificate_id: str) -> dict[str, Any]:
     require_role(caller, "platform", "auditor", "enterprise")
     record = CertificateService.of(ctx).get(_checked_id(certificate_id))
     if caller.role == "enterprise" and record["enterprise_id"] != caller.org:
-        raise Forbidden("an enterprise downloads only its own certificates",
-                        reason="not_own_enterprise")
+        # Another enterprise's certificate is not confirmed to exist: the 404 of an
+        # unknown id, byte for byte (as for events, access/read_policy.py).
+        raise NotFound(f"no certificate {certificate_id}", id=certificate_id)
     return record
 
 
