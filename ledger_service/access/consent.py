@@ -76,39 +76,23 @@ class Consent:
     def covers(self, event_type: str) -> bool:
         return "*" in self.scope or event_type in self.scope
 
-    def revoked_by(self, instant_us: int) -> Revocation | None:
-        """The earliest revocation in effect at instant_us, if any."""
-        effective = [r for r in self.revocations if r.occurred_us <= instant_us]
+    def revoked_by(self, instant_us: int, *, as_known: bool = False) -> Revocation | None:
+        """The earliest revocation in effect at instant_us, if any. ``as_known``: only
+        revocations already recorded at instant_us count (what the ledger itself said
+        about this consent at that moment)."""
+        effective = [r for r in self.revocations if r.occurred_us <= instant_us
+                     and (not as_known or r.recorded_us <= instant_us)]
         return min(effective, key=lambda r: r.occurred_us) if effective else None
 
-    def known_revocation(self, instant_us: int) -> Revocation | None:
-        """The earliest revocation both recorded and in effect at instant_us, if any: what
-        the ledger itself said about this consent at that moment."""
-        known = [r for r in self.revocations
-                 if r.recorded_us <= instant_us and r.occurred_us <= instant_us]
-        return min(known, key=lambda r: r.occurred_us) if known else None
-
-    def state_at(self, instant_us: int) -> str:
-        """LIVE, or the reason code saying why this consent is not live at instant_us."""
+    def state_at(self, instant_us: int, *, as_known: bool = False) -> str:
+        """LIVE, or the reason code saying why this consent is not live at instant_us.
+        ``as_known``: as the ledger knew it then: the consent itself recorded by then, and
+        a revocation recorded later, even if dated earlier, not counted."""
         if self.erased:
             return ERASED
-        if instant_us < self.occurred_us:
+        if instant_us < self.occurred_us or (as_known and instant_us < self.recorded_us):
             return NOT_YET_LIVE
-        if self.revoked_by(instant_us) is not None:
-            return REVOKED_REASON
-        if self.expires_us is not None and instant_us >= self.expires_us:
-            return EXPIRED
-        return LIVE
-
-    def state_known_at(self, instant_us: int) -> str:
-        """LIVE, or why not, as the ledger knew it at instant_us: the consent was recorded
-        and in effect, not expired, and no revocation recorded by then had taken effect
-        (a revocation recorded later, even if dated earlier, does not count here)."""
-        if self.erased:
-            return ERASED
-        if instant_us < self.occurred_us or instant_us < self.recorded_us:
-            return NOT_YET_LIVE
-        if self.known_revocation(instant_us) is not None:
+        if self.revoked_by(instant_us, as_known=as_known) is not None:
             return REVOKED_REASON
         if self.expires_us is not None and instant_us >= self.expires_us:
             return EXPIRED
@@ -178,13 +162,11 @@ class ConsentBook:
 def holds_consent(consents: Iterable[Consent], grantee_org: str, instant_us: int, *,
                   as_known: bool = False) -> bool:
     """Did grantee_org hold a live consent (any scope) among these at instant_us? With
-    ``as_known``, as the ledger knew it then (Consent.state_known_at)."""
+    ``as_known``, as the ledger knew it then (Consent.state_at)."""
     for consent in consents:
-        if consent.grantee_org == grantee_org:
-            state = (consent.state_known_at(instant_us) if as_known
-                     else consent.state_at(instant_us))
-            if state == LIVE:
-                return True
+        if (consent.grantee_org == grantee_org
+                and consent.state_at(instant_us, as_known=as_known) == LIVE):
+            return True
     return False
 
 

@@ -475,7 +475,7 @@ class Provenance:
             # effect by then, or the expiry. (The consent's own recording is
             # ref_recorded_first.)
             recorded = row.recorded_us
-            known = consent.known_revocation(recorded)
+            known = consent.revoked_by(recorded, as_known=True)
             expired = consent.expires_us is not None and recorded >= consent.expires_us
             after = (f"before the approval was recorded ({us_text(recorded)}), though the "
                      f"approval is dated {us_text(row.occurred_us)}")
