@@ -19,9 +19,28 @@ READERS = ("platform", "auditor", "bank", "bank_b", "bank_c", E1, E2, E3)
 ENDPOINTS = ("event", "proof", "provenance")
 
 
-def expected(who: str, uscc: str, etype: str | None) -> tuple[int, str | None]:
-    """The access rules of the issue, written out independently of the service's code.
-    etype None stands for the trail (a bank with any live consent sees its scope)."""
+def related(who: str, uscc: str) -> bool:
+    """Does the enterprise let the caller see anything of it now (issue 9)?"""
+    if who in ("platform", "auditor"):
+        return True
+    if who in (E1, E2, E3):
+        return who == uscc
+    return who in ("bank", "bank_b") and uscc == E1  # the only live consents to banks
+
+
+def expected(who: str, uscc: str, etype: str | None, endpoint: str = "trail"
+             ) -> tuple[int, str | None]:
+    """The access rules of the issues, written out independently of the service's code.
+    etype None stands for the trail (a bank with any live consent sees its scope). Asked
+    for one event by id, a caller with no relationship to its enterprise gets the 404 of
+    an id that does not exist (issue 9); requests naming the enterprise keep the 403."""
+    status, reason = _expected(who, uscc, etype)
+    if status == 403 and endpoint in ("event", "proof") and not related(who, uscc):
+        return 404, None
+    return status, reason
+
+
+def _expected(who: str, uscc: str, etype: str | None) -> tuple[int, str | None]:
     if who in ("platform", "auditor"):
         return 200, None
     if who in (E1, E2, E3):
@@ -54,7 +73,7 @@ def test_full_read_matrix(api: Api) -> None:
                 cases += [(endpoint, etype, ids[uscc][key]) for endpoint in ENDPOINTS]
             for endpoint, etype, event_id in cases:
                 r = read(api, who, endpoint, uscc, event_id)
-                status, reason = expected(who, uscc, etype)
+                status, reason = expected(who, uscc, etype, endpoint)
                 got_reason = (r.json()["error"]["details"].get("reason")
                               if r.status_code >= 400 else None)
                 checked += 1
@@ -63,6 +82,8 @@ def test_full_read_matrix(api: Api) -> None:
                                        status, reason))
                 if r.status_code == 403:
                     assert r.json()["error"]["code"] == "forbidden"
+                if r.status_code == 404:
+                    assert r.json()["error"]["code"] == "not_found"
     assert checked == len(READERS) * 3 * 7
     assert mismatches == []
 
@@ -96,13 +117,17 @@ def test_consent_is_judged_at_request_time(api: Api) -> None:
     assert api.get(f"/v1/events/{score}", "bank").status_code == 200
     api.record(E1, {"type": "consent.revoked", "enterprise_id": E1, "occurred_at": at(10),
                     "refs": [consent], "payload": {"consent_id": consent}})
-    r = api.get(f"/v1/events/{score}", "bank")
+    # Issue 9: with no live consent the bank is not told the event exists (404 by id); the
+    # reason is given where the bank names the enterprise itself (its trail).
+    assert api.get(f"/v1/events/{score}", "bank").status_code == 404
+    r = api.get(f"/v1/enterprises/{E1}/events", "bank")
     assert r.status_code == 403
     assert r.json()["error"]["details"]["reason"] == "consent_revoked"
     # A new consent restores access; one dated in the future does not, yet.
     future = consent_event(E1, hours=24 * 365 * 30, days=10)
     api.record(E1, future)
-    r = api.get(f"/v1/events/{score}", "bank")
+    assert api.get(f"/v1/events/{score}", "bank").status_code == 404
+    r = api.get(f"/v1/enterprises/{E1}/events", "bank")
     assert r.json()["error"]["details"]["reason"] == "consent_not_yet_live"
     api.record(E1, consent_event(E1, hours=20, days=LIVE_DAYS, scope=["score.computed"]))
     assert api.get(f"/v1/events/{score}", "bank").status_code == 200
@@ -211,7 +236,9 @@ def test_banks_record_steps_of_their_own_loans_only(api: Api) -> None:
                                     reason_code="thin_file"))
     r = api.post("/v1/events", "bank", approved(E1, "L2", score, consent))
     assert r.json()["error"]["details"]["reason"] == "not_loan_owner"
-    # The same loan id at another enterprise is another loan.
+    # The same loan id at another enterprise is another loan (issue 9: bank-b needs E2's
+    # consent to record anything of E2's).
+    api.record(E2, consent_event(E2, grantee=BANK_B, days=LIVE_DAYS))
     api.record("bank_b", applied(E2, "L1"))
 
 

@@ -30,12 +30,16 @@ def codes(doc: dict[str, Any]) -> set[str]:
 
 
 def setup(api: Api, *, score_hours: float = 0, consent: dict[str, Any] | None = None,
-          seal_score: bool = True) -> dict[str, str]:
+          seal_score: bool = True, standing: bool = False) -> dict[str, str]:
+    """standing: E1 also gives the bank a live consent the approval does not cite, so the
+    bank may record E1's loan steps (issue 9) while the cited consent is bad."""
     add_banks(api)
     ids = {"score": api.record("platform", score_event(E1, 742, "A", (78, 71, 66),
                                                        hours=score_hours))}
     if seal_score:
         api.ctx.sealer.seal_all()
+    if standing:
+        api.record(E1, consent_event(E1, days=LIVE_DAYS, scope=["loan.applied"]))
     ids["consent"] = api.record(E1, consent or consent_event(E1, days=LIVE_DAYS))
     ids["applied"] = api.record("bank", applied(E1, "L1"))
     return ids
@@ -101,15 +105,16 @@ def test_bad_stories_are_invalid_with_the_reason(api: Api, story: str) -> None:
     elif story == "score_not_sealed":
         ids = setup(api, seal_score=False)
     elif story == "consent_revoked":
-        ids = setup(api)
+        ids = setup(api, standing=True)
         revoke(api, E1, ids["consent"], 2)
     elif story == "consent_expired":
-        ids = setup(api, consent=consent_event(E1, days=1))  # expires at hour 25
+        ids = setup(api, consent=consent_event(E1, days=1), standing=True)  # expires at 25h
         approve(api, ids, hours=30)
     elif story == "consent_not_yet_live":
         ids = setup(api, consent=consent_event(E1, hours=10, days=LIVE_DAYS))
     elif story == "bank_not_grantee":
-        ids = setup(api, consent=consent_event(E1, grantee=BANK_B, days=LIVE_DAYS))
+        ids = setup(api, consent=consent_event(E1, grantee=BANK_B, days=LIVE_DAYS),
+                    standing=True)
     elif story == "scope_without_scores":
         ids = setup(api, consent=consent_event(E1, days=LIVE_DAYS, scope=["loan.applied"]))
     else:
@@ -153,18 +158,15 @@ def test_score_of_another_enterprise(api: Api) -> None:
     # Intake refuses an approval whose only score is another enterprise's...
     r = api.post("/v1/events", "bank", approved(E1, "L1", foreign, ids["consent"]))
     assert r.status_code == 422
-    assert r.json()["error"]["details"]["required"] == "score.computed"
-    # ...but the required-ref rule is satisfied by one own score, so a foreign one can ride
-    # along; provenance judges every edge.
-    both = api.record("bank", loan_event("loan.approved", E1, "L1",
-                                         [ids["score"], foreign, ids["consent"]], 3,
-                                         amount_fen=1, rate_bp=1))
-    api.ctx.sealer.seal_all()
-    doc = prov(api, both)
-    assert doc["verdict"] == "invalid"
-    assert "same_enterprise" in codes(doc)
-    bad = [e for e in doc["edges"] if e["verdict"] == "invalid"]
-    assert [e["to"] for e in bad] == [foreign]
+    assert r.json()["error"]["details"]["ref"] == foreign
+    # ...and (issue 9) a foreign score riding along with an own one: refs name events of
+    # the same enterprise only. Provenance of crafted rows: test_crafted_cross_enterprise_row.
+    r = api.post("/v1/events", "bank", loan_event("loan.approved", E1, "L1",
+                                                  [ids["score"], foreign, ids["consent"]], 3,
+                                                  amount_fen=1, rate_bp=1))
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "ref_rule"
+    assert r.json()["error"]["details"]["ref"] == foreign
 
 
 def test_crafted_cross_enterprise_row(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,9 +184,15 @@ def test_crafted_cross_enterprise_row(api: Api, monkeypatch: pytest.MonkeyPatch)
     assert doc["verdict"] == "invalid"
     assert all(n["proof"]["verified"] for n in doc["nodes"])
     assert "same_enterprise" in codes(doc)
-    assert "approval_cites_score" not in codes(doc)  # it cites a score, of E2
-    foreign_node = next(n for n in doc["nodes"] if n["id"] == foreign)
-    assert foreign_node["verdict"] == "invalid"
+    # Issue 9: provenance never leaves the enterprise. The foreign score is not loaded or
+    # shown (no node, nothing of its type, org, dates or payload); its edge fails
+    # same_enterprise, and the approval cites no score of its own enterprise.
+    assert foreign not in {n["id"] for n in doc["nodes"]}
+    edge = next(e for e in doc["edges"] if e["to"] == foreign)
+    assert edge["verdict"] == "invalid"
+    assert [c["name"] for c in edge["checks"] if not c["ok"]] == ["same_enterprise"]
+    assert "approval_cites_score" in codes(doc)
+    assert E2 not in str(doc)
 
 
 def intake_event(event: dict[str, Any]) -> Any:

@@ -6,8 +6,11 @@ or until a ``consent.revoked`` that refs it takes effect (at the revocation's
 itself, so what the service enforces is exactly what an auditor can recompute
 from the events: there is no second, mutable copy that could drift.
 
-Reads are judged at request time; a ``loan.approved`` is judged at its own
-``occurred_at`` (provenance), with the same function.
+Reads, and a bank's right to record an enterprise's loan steps, are judged at
+request time; a ``loan.approved`` is judged at its own ``occurred_at``
+(provenance), with the same function, and also as the ledger knew it when the
+approval was recorded (``known_at``: only revocations recorded by then count),
+so that backdating cannot reach back before a recorded revocation or expiry.
 
 An erased consent's terms (grantee, scope, expiry) are gone, so it can no
 longer be matched to anyone: access that depended on it fails closed, and
@@ -23,7 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from ledger_proof.timefmt import from_text
+from ledger_proof.timefmt import from_text, to_us
 from ledger_service.store.tables import EVENTS
 
 GRANTED = "consent.granted"
@@ -38,10 +41,7 @@ NOT_YET_LIVE = "consent_not_yet_live"
 ERASED = "consent_erased"
 NO_CONSENT = "no_consent"
 
-
-def _us_of(text: str) -> int:
-    moment = from_text(text)
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -76,18 +76,23 @@ class Consent:
     def covers(self, event_type: str) -> bool:
         return "*" in self.scope or event_type in self.scope
 
-    def revoked_by(self, instant_us: int) -> Revocation | None:
-        """The earliest revocation in effect at instant_us, if any."""
-        effective = [r for r in self.revocations if r.occurred_us <= instant_us]
+    def revoked_by(self, instant_us: int, *, as_known: bool = False) -> Revocation | None:
+        """The earliest revocation in effect at instant_us, if any. ``as_known``: only
+        revocations already recorded at instant_us count (what the ledger itself said
+        about this consent at that moment)."""
+        effective = [r for r in self.revocations if r.occurred_us <= instant_us
+                     and (not as_known or r.recorded_us <= instant_us)]
         return min(effective, key=lambda r: r.occurred_us) if effective else None
 
-    def state_at(self, instant_us: int) -> str:
-        """LIVE, or the reason code saying why this consent is not live at instant_us."""
+    def state_at(self, instant_us: int, *, as_known: bool = False) -> str:
+        """LIVE, or the reason code saying why this consent is not live at instant_us.
+        ``as_known``: as the ledger knew it then: the consent itself recorded by then, and
+        a revocation recorded later, even if dated earlier, not counted."""
         if self.erased:
             return ERASED
-        if instant_us < self.occurred_us:
+        if instant_us < self.occurred_us or (as_known and instant_us < self.recorded_us):
             return NOT_YET_LIVE
-        if self.revoked_by(instant_us) is not None:
+        if self.revoked_by(instant_us, as_known=as_known) is not None:
             return REVOKED_REASON
         if self.expires_us is not None and instant_us >= self.expires_us:
             return EXPIRED
@@ -131,25 +136,38 @@ class ConsentBook:
             .order_by(EVENTS.c.pos)).all()
         return build_consents(enterprise_id, rows)
 
+    def consents_of(self, enterprises: Iterable[str], conn: Connection | None = None
+                    ) -> dict[str, list[Consent]]:
+        """consents() of many enterprises, in chunked queries (bulk intake asks for many)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.consents_of(enterprises, own)
+        wanted = sorted(set(enterprises))
+        rows: dict[str, list[Any]] = {e: [] for e in wanted}
+        for i in range(0, len(wanted), _CHUNK):
+            for row in conn.execute(
+                    select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.org, EVENTS.c.occurred_us,
+                           EVENTS.c.recorded_us, EVENTS.c.pos, EVENTS.c.refs, EVENTS.c.body,
+                           EVENTS.c.enterprise_id)
+                    .where(EVENTS.c.enterprise_id.in_(wanted[i:i + _CHUNK]))
+                    .where(EVENTS.c.type.in_((GRANTED, REVOKED)))
+                    .order_by(EVENTS.c.pos)):
+                rows[row.enterprise_id].append(row)
+        return {e: build_consents(e, found) for e, found in rows.items()}
+
     def of_grantee(self, enterprise_id: str, grantee_org: str) -> list[Consent]:
         return [c for c in self.consents(enterprise_id) if c.grantee_org == grantee_org]
 
-    def judge(self, enterprise_id: str, grantee_org: str, event_type: str, instant_us: int,
-              consents: Iterable[Consent] | None = None) -> Decision:
-        """May grantee_org see the enterprise's event_type events at instant_us?"""
-        pool = list(self.consents(enterprise_id) if consents is None else consents)
-        return judge(pool, grantee_org, event_type, instant_us)
 
-    def live_types(self, enterprise_id: str, grantee_org: str, instant_us: int
-                   ) -> frozenset[str] | None:
-        """Types grantee_org may see at instant_us: None means every type, empty none."""
-        types: set[str] = set()
-        for consent in self.of_grantee(enterprise_id, grantee_org):
-            if consent.state_at(instant_us) == LIVE:
-                if "*" in consent.scope:
-                    return None
-                types |= consent.scope
-        return frozenset(types)
+def holds_consent(consents: Iterable[Consent], grantee_org: str, instant_us: int, *,
+                  as_known: bool = False) -> bool:
+    """Did grantee_org hold a live consent (any scope) among these at instant_us? With
+    ``as_known``, as the ledger knew it then (Consent.state_at)."""
+    for consent in consents:
+        if (consent.grantee_org == grantee_org
+                and consent.state_at(instant_us, as_known=as_known) == LIVE):
+            return True
+    return False
 
 
 def judge(consents: list[Consent], grantee_org: str, event_type: str, instant_us: int
@@ -197,7 +215,7 @@ def build_consents(enterprise_id: str, rows: Iterable[Any]) -> list[Consent]:
             payload = orjson.loads(body)["payload"]
             grantee = payload["grantee_org"]
             scope = frozenset(payload["scope"])
-            expires = _us_of(payload["expires_at"])
+            expires = to_us(from_text(payload["expires_at"]))
         out.append(Consent(
             id=row.id, enterprise_id=enterprise_id, org=row.org,
             occurred_us=row.occurred_us, recorded_us=row.recorded_us,

@@ -8,18 +8,24 @@
   covers the event's type, including the events the bank itself recorded:
   the consent is the enterprise's, and it governs all of its trail.
 
-Refusals are 403 with a ``reason`` code in the error details, so a bank can
-tell "ask the enterprise for consent" (``no_consent``, ``consent_expired``,
-``consent_revoked``, ``consent_not_yet_live``, ``consent_out_of_scope``,
-``consent_erased``) from "wrong enterprise" (``not_own_enterprise``) and
-"wrong role" (``role_not_allowed``).
+A caller with no relationship to an event's enterprise (another enterprise; a
+bank holding no live consent of it) asking for that event by id gets exactly
+the 404 of an id that does not exist: a refusal must not confirm that the id
+exists, let alone whose it is (``related``). Callers who are related, and every
+request that names the enterprise itself (its trail, its provenance), get a 403
+with a ``reason`` code, so a bank can tell "ask the enterprise for consent"
+(``no_consent``, ``consent_expired``, ``consent_revoked``,
+``consent_not_yet_live``, ``consent_out_of_scope``, ``consent_erased``) from
+"wrong enterprise" (``not_own_enterprise``) and "wrong role"
+(``role_not_allowed``). Refusals about one event carry the reason only, never
+the event's enterprise or type.
 """
 
 from __future__ import annotations
 
 import time
 
-from ledger_service.access.consent import ConsentBook
+from ledger_service.access.consent import LIVE, Consent, ConsentBook, judge
 from ledger_service.access.keys import Principal
 from ledger_service.core.errors import Forbidden
 
@@ -31,13 +37,37 @@ def now_us() -> int:
 
 
 class ReadPolicy:
-    """Read decisions for one request, judged at request time."""
+    """Read decisions for one request, judged at request time.
+
+    The consents of each enterprise asked about are read once per request (a
+    provenance graph asks about every node).
+    """
 
     def __init__(self, book: ConsentBook, principal: Principal, instant_us: int | None = None
                  ) -> None:
         self.book = book
         self.principal = principal
         self.instant_us = now_us() if instant_us is None else instant_us
+        self._consents: dict[str, list[Consent]] = {}
+
+    def _mine(self, enterprise_id: str) -> list[Consent]:
+        """The enterprise's consents naming the calling bank."""
+        if enterprise_id not in self._consents:
+            self._consents[enterprise_id] = self.book.of_grantee(enterprise_id,
+                                                                 self.principal.org)
+        return self._consents[enterprise_id]
+
+    def related(self, enterprise_id: str) -> bool:
+        """Does the enterprise let the caller see anything of it now? Callers who are not
+        related are answered as if the enterprise's events did not exist."""
+        role = self.principal.role
+        if role in READ_ALL_ROLES:
+            return True
+        if role == "enterprise":
+            return self.principal.org == enterprise_id
+        if role == "bank":
+            return any(c.state_at(self.instant_us) == LIVE for c in self._mine(enterprise_id))
+        return False
 
     def check_enterprise(self, enterprise_id: str) -> None:
         """May the caller look at this enterprise's records at all? Raises Forbidden."""
@@ -51,31 +81,36 @@ class ReadPolicy:
             return
         if role != "bank":
             raise Forbidden(f"role {role!r} may not read events", reason="role_not_allowed")
-        types = self.visible_types(enterprise_id)
-        if types is not None and not types:
-            decision = self.book.judge(enterprise_id, self.principal.org, "*",
-                                       self.instant_us)
+        if not self.related(enterprise_id):
+            decision = judge(self._mine(enterprise_id), self.principal.org, "*",
+                             self.instant_us)
             raise Forbidden("this bank holds no live consent of the enterprise",
                             reason=decision.reason, enterprise_id=enterprise_id)
 
     def check_event(self, enterprise_id: str, event_type: str) -> None:
-        """May the caller read one event of this enterprise and type? Raises Forbidden."""
+        """May the caller read one event of this enterprise and type? Raises Forbidden
+        with the reason only (not the event's enterprise or type)."""
         role = self.principal.role
         if role != "bank":
             self.check_enterprise(enterprise_id)
             return
-        decision = self.book.judge(enterprise_id, self.principal.org, event_type,
-                                   self.instant_us)
+        decision = judge(self._mine(enterprise_id), self.principal.org, event_type,
+                         self.instant_us)
         if not decision.allowed:
-            raise Forbidden(f"no live consent of {enterprise_id} lets this bank read "
-                            f"{event_type} events", reason=decision.reason,
-                            enterprise_id=enterprise_id, event_type=event_type)
+            raise Forbidden("no live consent of the enterprise lets this bank read this "
+                            "event", reason=decision.reason)
 
     def visible_types(self, enterprise_id: str) -> frozenset[str] | None:
         """Types of this enterprise's events the caller may read: None = all."""
-        if self.principal.role == "bank":
-            return self.book.live_types(enterprise_id, self.principal.org, self.instant_us)
-        return None
+        if self.principal.role != "bank":
+            return None
+        types: set[str] = set()
+        for consent in self._mine(enterprise_id):
+            if consent.state_at(self.instant_us) == LIVE:
+                if "*" in consent.scope:
+                    return None
+                types |= consent.scope
+        return frozenset(types)
 
     def may_read(self, enterprise_id: str, event_type: str) -> bool:
         try:

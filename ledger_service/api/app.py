@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from ledger_service import __version__
 from ledger_service.access.ratelimit import RateLimiter
@@ -15,8 +17,11 @@ from ledger_service.api.observe import MetricsMiddleware
 from ledger_service.api.responses import JSON
 from ledger_service.api.routes import batches, enterprises, events, system, verify
 from ledger_service.api.routes import certificates as certificate_routes
+from ledger_service.certificates.service import CertificateService, RecoveryThread
 from ledger_service.pipeline.batcher import BatcherThread
 from ledger_service.runtime.context import LedgerContext
+
+log = logging.getLogger(__name__)
 
 
 def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool = False
@@ -25,12 +30,24 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
 
     With ``background`` the batcher (and the anchor worker, when ledgers are
     configured) run as threads for the app's lifetime: `ledger serve` is one
-    process that takes intake, seals and anchors.
+    process that takes intake, seals and anchors. So does the certificate
+    recovery sweep, whose first pass runs before the app answers.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threads = []
+        if background:
+            # Certificates left half issued (or half revoked) by a crash: revoked before the
+            # service answers, then swept periodically.
+            certificates = CertificateService.of(ctx)
+            try:
+                await run_in_threadpool(certificates.recover)
+            except Exception:
+                log.exception("certificate recovery at start failed; the sweep retries")
+            recovery = RecoveryThread(certificates)
+            recovery.start()
+            threads.append(recovery)
         if background and ctx.settings.batcher_enabled:
             batcher = BatcherThread(ctx.sealer)
             batcher.start()

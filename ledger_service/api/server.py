@@ -9,6 +9,8 @@ from typing import Any
 
 import uvicorn
 
+from ledger_service.api.limits import http_protocol
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -21,8 +23,10 @@ class BackgroundServer:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
+        limit = app.state.ctx.settings.max_header_bytes
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="on")
+                                access_log=False, lifespan="on", http=http_protocol(limit),
+                                h11_max_incomplete_event_size=limit)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="api", daemon=True)
 

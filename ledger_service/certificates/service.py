@@ -9,10 +9,30 @@ after a failure repeats nothing.
 
 Revoke: status-list bit first (what verifiers read), then Fabric, then the
 token, then ``certificate.revoked``. Revoking twice answers the first revocation.
+
+An issuance that fails half way is revoked on the spot; one the process did not
+survive (a crash) stays ``issuing``, signed, with its status bit clear, until
+the recovery sweep (``recover``, run when the service starts and every
+``RECOVERY_INTERVAL`` seconds after) revokes it once it is older than
+``LEDGER_CERTIFICATE_ISSUE_TIMEOUT_SECONDS``; the same sweep finishes a
+revocation whose ledger steps were cut off. Every change to a stored record is
+a compare-and-set (``CertificateStore.update``), so an issuance finishing late
+cannot overwrite its recovery, and two processes sweeping at once do the work
+once. The certificate events carry ids derived from the certificate id, so a
+step repeated after a crash is answered by intake instead of recorded twice.
+
+Erasing the score a certificate states (``withdraw``, called by the erasure
+endpoint and ``ledger erase`` before the payload goes) revokes the certificate
+everywhere and redacts the stored record: the embedded proof bundle loses its
+event and salt, the credit rating its score, grade, dimensions and model, as
+the erased event did; what serves the revoked status stays (id, number, hash,
+status index, receipts).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -24,7 +44,7 @@ from sqlalchemy import select
 from ledger_proof.certificates import status_list
 from ledger_proof.certificates.dataintegrity import add_proof
 from ledger_proof.certificates.multibase import did_key, did_key_method
-from ledger_proof.timefmt import now, to_text
+from ledger_proof.timefmt import from_text, now, to_text
 from ledger_service.certificates import credential as cred
 from ledger_service.certificates.store import CertificateStore
 from ledger_service.core.errors import Conflict, InvalidInput, LedgerError, NotFound
@@ -32,8 +52,16 @@ from ledger_service.evidence.schemas import EVENT_ADAPTER
 from ledger_service.evidence.story import ENTERPRISES
 from ledger_service.store.tables import EVENTS
 
+log = logging.getLogger(__name__)
+
 NUMBER_PREFIX = "HXCR"
 NAME_KEY = "enterprise.name."
+#: Seconds between recovery sweeps inside a running service.
+RECOVERY_INTERVAL = 30.0
+#: Revocation reason of a certificate whose issuance did not finish.
+INTERRUPTED = "issuance_interrupted"
+#: What the credit rating keeps once its score was erased.
+RATING_KEPT = ("type", "scoreEvent", "scoreRange")
 
 
 class NoSealedScore(LedgerError):
@@ -42,6 +70,32 @@ class NoSealedScore(LedgerError):
 
 class LedgerUnavailable(LedgerError):
     code, status = "ledger_unavailable", 503
+
+
+class IssuanceInterrupted(Conflict):
+    """The issuance took so long that the recovery sweep revoked it meanwhile."""
+
+    code = "issuance_interrupted"
+
+
+def certificate_event_id(kind: str, certificate_id: str) -> str:
+    """The id of a certificate's issued or revoked event: derived, so a repeat is a retry."""
+    return "evt_" + hashlib.sha256(f"{kind}:{certificate_id}".encode()).hexdigest()[:32]
+
+
+def redact(record: dict[str, Any], event_id: str, reason_code: str) -> dict[str, Any]:
+    """The record with the erased score taken out of its credential (in place)."""
+    credential = record["credential"]
+    for evidence in credential.get("evidence") or []:
+        bundle = evidence.get("proofBundle")
+        if isinstance(bundle, dict):
+            bundle["event"] = None
+            bundle["salt"] = None
+    subject = credential.get("credentialSubject") or {}
+    rating = subject.get("creditRating") or {}
+    subject["creditRating"] = {k: v for k, v in rating.items() if k in RATING_KEPT}
+    record["erased"] = {"event": event_id, "reason_code": reason_code, "at": to_text(now())}
+    return record
 
 
 #: (org, events) -> recorded results; the API and demo pass the ledger's recorder.
@@ -63,7 +117,6 @@ class CertificateService:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.store = CertificateStore(ctx.engine)
-        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, ctx: Any) -> CertificateService:
@@ -161,6 +214,28 @@ class CertificateService:
         recorder = record_fn or self.ctx.recorder.record
         return recorder(org, [validated])[0].id
 
+    def _certificate_event(self, record_fn: RecordFn | None, org: str, kind: str,
+                           record: dict[str, Any], occurred_at: str) -> str:
+        return self._record(record_fn, org, {
+            "type": kind, "id": certificate_event_id(kind, record["id"]),
+            "enterprise_id": record["enterprise_id"], "occurred_at": occurred_at,
+            "refs": [record["score_event"]],
+            "payload": {"certificate_id": record["id"],
+                        "credential_hash": record["credential_hash"]}})
+
+    def _progress(self, certificate_id: str, **fields: Any) -> dict[str, Any]:
+        """Store what an issuance has done so far, unless the record left "issuing"."""
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            if current["status"] != "issuing":
+                raise IssuanceInterrupted(
+                    f"certificate {certificate_id} was revoked while it was being issued "
+                    "(the issuance took longer than the recovery timeout)", id=certificate_id)
+            current.update(fields)
+            return current
+
+        return self.store.update(certificate_id, change)
+
     def issue(self, org: str, uscc: str, *, name_zh: str | None = None,
               name_en: str | None = None, holder: str | None = None,
               record_fn: RecordFn | None = None) -> dict[str, Any]:
@@ -199,49 +274,116 @@ class CertificateService:
             "credential": credential, "token": None, "fabric": None, "issued_event": None,
             "revocation": None}
         self.store.save(record)
-        record["token"] = self._ledger(lambda: tokens.mint(owner, int(token["tokenId"]), digest)
-                                       ) if tokens is not None and token is not None else None
-        fabric = self.fabric()
-        if fabric is not None:
-            record["fabric"] = self._ledger(
-                lambda: fabric.register_certificate(certificate_id, digest))["receipt"]
-        record["issued_event"] = self._record(record_fn, org, {
-            "type": "certificate.issued", "enterprise_id": uscc,
-            "occurred_at": to_text(issued), "refs": [score_id],
-            "payload": {"certificate_id": certificate_id, "credential_hash": digest}})
-        record["status"] = "active"  # "issuing" stays behind only if a step above failed
-        self.store.save(record)
-        return record
+        try:
+            if tokens is not None and token is not None:
+                receipt = self._ledger(lambda: tokens.mint(owner, int(token["tokenId"]), digest))
+                record = self._progress(certificate_id, token=receipt)
+            fabric = self.fabric()
+            if fabric is not None:
+                receipt = self._ledger(
+                    lambda: fabric.register_certificate(certificate_id, digest))["receipt"]
+                record = self._progress(certificate_id, fabric=receipt)
+            event_id = self._certificate_event(record_fn, org, "certificate.issued", record,
+                                               to_text(issued))
+            return self._progress(certificate_id, issued_event=event_id, status="active")
+        except Exception:
+            # Nothing half issued stays valid: its status bit is set and what the ledgers
+            # took is revoked (best effort; the recovery sweep finishes what this cannot).
+            # Also after IssuanceInterrupted: a token minted after the sweep is revoked here.
+            try:
+                self.revoke(certificate_id, "issuance_failed", org, record_fn)
+            except Exception:
+                log.exception("revoking half-issued certificate %s", certificate_id)
+            raise
 
     def revoke(self, certificate_id: str, reason: str, org: str,
-               record_fn: RecordFn | None = None) -> dict[str, Any]:
+               record_fn: RecordFn | None = None,
+               erased: tuple[str, str] | None = None) -> dict[str, Any]:
+        """Revoke a certificate; ``erased`` (event id, reason code) also redacts the record
+        (the score it states was erased). Revoking twice answers the first revocation."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise InvalidInput("a revocation needs a reason (1 to 500 characters)")
-        with self._lock:
-            record = self.store.get(certificate_id)
-            if record["status"] == "revoked":
-                return record
-            self.store.mark_revoked(record["status_index"], certificate_id)
-            revoked_at = to_text(now())
-            record["status"] = "revoked"
-            record["revocation"] = {"reason": reason, "at": revoked_at, "by": org,
-                                    "fabric": None, "token": None, "event": None}
-            self.store.save(record)
+        index = self.store.get(certificate_id)["status_index"]
+        self.store.mark_revoked(index, certificate_id)  # what verifiers read: first
+        revoked_at = to_text(now())
+
+        def change(current: dict[str, Any]) -> dict[str, Any] | None:
+            if erased is not None and not current.get("erased"):
+                redact(current, *erased)
+            elif current["status"] == "revoked":
+                return None
+            if current["status"] != "revoked":
+                current["status"] = "revoked"
+                current["revocation"] = {"reason": reason, "at": revoked_at, "by": org,
+                                         "fabric": None, "token": None, "event": None}
+            return current
+
+        record = self.store.update(certificate_id, change)
+        return self._finish_revocation(record, record_fn)
+
+    def _finish_revocation(self, record: dict[str, Any], record_fn: RecordFn | None = None
+                           ) -> dict[str, Any]:
+        """The ledger steps of a revocation not done yet: Fabric registry, token, event.
+        Each is idempotent, so a repeat (another process, a retry after a crash) is safe."""
+        certificate_id = record["id"]
+        revocation = record["revocation"]
+
+        def note(step: str, value: Any) -> dict[str, Any]:
+            def change(current: dict[str, Any]) -> dict[str, Any]:
+                current["revocation"][step] = value
+                return current
+            return self.store.update(certificate_id, change)
+
         fabric = self.fabric()
-        if fabric is not None:
-            record["revocation"]["fabric"] = self._ledger(
-                lambda: fabric.revoke_certificate(certificate_id, reason))["receipt"]
-        tokens = self.token_client() if record.get("token") else None
-        if tokens is not None:
-            record["revocation"]["token"] = self._ledger(
-                lambda: tokens.revoke(int(record["token"]["token_id"])))
-        record["revocation"]["event"] = self._record(record_fn, org, {
-            "type": "certificate.revoked", "enterprise_id": record["enterprise_id"],
-            "occurred_at": revoked_at, "refs": [record["score_event"]],
-            "payload": {"certificate_id": certificate_id,
-                        "credential_hash": record["credential_hash"]}})
-        self.store.save(record)
+        if revocation["fabric"] is None and fabric is not None and (
+                record["fabric"] is not None
+                or self._ledger(lambda: fabric.get_certificate(certificate_id)) is not None):
+            record = note("fabric", self._ledger(lambda: fabric.revoke_certificate(
+                certificate_id, revocation["reason"]))["receipt"])
+        token_id = (record["token"] or {}).get("token_id") or \
+            (record["credential"].get("tokenBinding") or {}).get("tokenId")
+        tokens = self.token_client() if token_id is not None else None
+        if revocation["token"] is None and tokens is not None and (
+                record["token"] is not None
+                or self._ledger(lambda: tokens.status(int(token_id)))["exists"]):
+            record = note("token", self._ledger(lambda: tokens.revoke(int(token_id))))
+        if revocation["event"] is None:
+            record = note("event", self._certificate_event(
+                record_fn, revocation["by"], "certificate.revoked", record, revocation["at"]))
         return record
+
+    def withdraw(self, event_id: str, reason_code: str, org: str) -> list[str]:
+        """Revoke and redact every certificate stating this score (it is being erased)."""
+        withdrawn = []
+        for record in self.store.resting_on(event_id):
+            self.revoke(record["id"], f"evidence erased ({reason_code})", org,
+                        erased=(event_id, reason_code))
+            withdrawn.append(record["id"])
+        return withdrawn
+
+    def recover(self) -> list[str]:
+        """Revoke certificates whose issuance was cut off, and finish revocations whose
+        ledger steps were; only those older than the issuance timeout (younger ones may
+        still be in progress in another process). Returns the ids handled."""
+        cutoff = now() - timedelta(seconds=self.ctx.settings.certificate_issue_timeout_seconds)
+        handled = []
+        for record in self.store.records():
+            revocation = record.get("revocation")
+            try:
+                if record["status"] == "issuing" and from_text(record["issued_at"]) <= cutoff:
+                    log.warning("certificate %s: issuance was interrupted; revoking it",
+                                record["id"])
+                    self.revoke(record["id"], INTERRUPTED, record["issued_by"])
+                elif (record["status"] == "revoked" and revocation["event"] is None
+                      and from_text(revocation["at"]) <= cutoff):
+                    self._finish_revocation(record)
+                else:
+                    continue
+            except Exception:
+                log.exception("certificate %s: recovery failed; retrying later", record["id"])
+                continue
+            handled.append(record["id"])
+        return handled
 
     # ---------------------------------------------------------------- helpers
 
@@ -269,7 +411,30 @@ class CertificateService:
             raise LedgerUnavailable(f"a ledger did not take the write: {exc}") from exc
 
 
-__all__ = ["CertificateService", "Conflict", "LedgerUnavailable", "NoSealedScore", "verify_here"]
+class RecoveryThread(threading.Thread):
+    """The recovery sweep inside a running service: every RECOVERY_INTERVAL seconds (the
+    first sweep runs before the service answers, see api.app)."""
+
+    def __init__(self, service: CertificateService, interval: float = RECOVERY_INTERVAL
+                 ) -> None:
+        super().__init__(name="certificate-recovery", daemon=True)
+        self.service = service
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                self.service.recover()
+            except Exception:
+                log.exception("certificate recovery sweep failed; retrying")
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+__all__ = ["CertificateService", "Conflict", "IssuanceInterrupted", "LedgerUnavailable",
+           "NoSealedScore", "RecoveryThread", "verify_here"]
 
 
 def verify_here(ctx: Any, doc: Any) -> Any:

@@ -10,13 +10,15 @@ the next slot, on either database and across processes.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ledger_service.core.errors import NotFound
+from ledger_service.core.errors import Conflict, NotFound
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import KV
 
@@ -71,6 +73,49 @@ class CertificateStore:
         if record is None:
             raise NotFound(f"no certificate {certificate_id}", id=certificate_id)
         return record
+
+    def update(self, certificate_id: str,
+               change: Callable[[dict[str, Any]], dict[str, Any] | None],
+               attempts: int = 50) -> dict[str, Any]:
+        """Apply change to the stored record atomically: compare-and-set on the stored text,
+        retried when another writer (process) got there first. ``change`` gets a copy of
+        the current record and returns the new one, or None to leave it as it is; the
+        record as stored afterwards is returned. Every change after the first save goes
+        through here, so no writer overwrites another's (issuance finishing, revocation,
+        recovery, erasure)."""
+        key = RECORD + certificate_id
+        for _ in range(attempts):
+            with self.engine.connect() as conn:
+                text = conn.execute(select(KV.c.value).where(KV.c.key == key)).scalar()
+            if text is None:
+                raise NotFound(f"no certificate {certificate_id}", id=certificate_id)
+            current = orjson.loads(text)
+            changed = change(copy.deepcopy(current))
+            if changed is None:
+                return current
+            with write_transaction(self.engine) as conn:
+                done = conn.execute(update(KV).where(KV.c.key == key).where(KV.c.value == text)
+                                    .values(value=orjson.dumps(changed).decode()))
+            if done.rowcount == 1:
+                return changed
+        raise Conflict(f"certificate {certificate_id} kept changing; retry",
+                       id=certificate_id)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every certificate record (certificates are few: one per rating)."""
+        with self.engine.connect() as conn:
+            values = conn.execute(select(KV.c.value)
+                                  .where(KV.c.key.like(f"{RECORD}%"))).scalars().all()
+        return [orjson.loads(v) for v in values]
+
+    def resting_on(self, event_id: str) -> list[dict[str, Any]]:
+        """The records of certificates that state this score event."""
+        with self.engine.connect() as conn:
+            values = conn.execute(
+                select(KV.c.value).where(KV.c.key.like(f"{RECORD}%"))
+                .where(KV.c.value.contains(f'"score_event":"{event_id}"', autoescape=True))
+            ).scalars().all()
+        return [r for r in map(orjson.loads, values) if r["score_event"] == event_id]
 
     def mark_revoked(self, index: int, certificate_id: str) -> None:
         self._claim(f"{REVOKED}{index}", certificate_id)

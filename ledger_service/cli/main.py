@@ -47,9 +47,12 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
         os.environ["LEDGER_CERTIFICATE_TOKENS"] = "false"
         err.print("[yellow]note:[/yellow] certificate tokens are off: the embedded EVM chain "
                   "cannot be shared by several processes (set LEDGER_EVM_RPC_URL)")
+    from ledger_service.api.limits import http_protocol
+
     _ctx(settings).close()  # migrate once, before any worker starts
     uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=False)
+                workers=workers, log_level=log_level, access_log=False, http=http_protocol(),
+                h11_max_incomplete_event_size=settings.max_header_bytes)
 
 
 @app.command()
@@ -313,17 +316,27 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
           reason: Annotated[str, typer.Option(help="Reason code, e.g. pipl_deletion_request")],
           org: Annotated[str, typer.Option(help="Platform org recording the erasure")]
           = "platform") -> None:
-    """Erase an event's payload and salt (keeps its leaf) and record an event.erased."""
+    """Erase an event's payload and salt (keeps its leaf) and record an event.erased.
+
+    Every certificate stating the event is revoked first (status list, Fabric registry
+    and token when configured, certificate.revoked) and its stored copy redacted.
+    """
     from pydantic import ValidationError
 
     from ledger_service.access.write_policy import ERASE_ADAPTER
+    from ledger_service.certificates.erasure import erase as erase_event
     from ledger_service.core.errors import LedgerError
-    from ledger_service.pipeline.erasure import Eraser
+    from ledger_service.pipeline.ledgers import persistent_backends
 
     ctx = _ctx()
     try:
         ERASE_ADAPTER.validate_python({"reason": reason})
-        result = Eraser(ctx.engine, ctx.recorder).erase(event_id, reason, org)
+        persistent_backends(ctx, say=err.print)
+        if not ctx.settings.evm_rpc_url:
+            # The embedded EVM chain lives inside the serving process: its tokens are not
+            # reachable from here (and no new chain is started for this command).
+            ctx.extras["certificate_token"] = None
+        result = erase_event(ctx, event_id, reason, org)
     except ValidationError:
         err.print("[red]error:[/red] --reason must be a code (letters, digits, ._:-)")
         raise typer.Exit(2) from None
@@ -332,7 +345,9 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
         raise typer.Exit(2) from None
     finally:
         ctx.close()
-    out.print(f"erased {event_id}; recorded as {result['erasure_event']['id']}")
+    print(f"erased {event_id}; recorded as {result['erasure_event']['id']}")
+    for certificate_id in result["certificates_revoked"]:
+        print(f"revoked certificate {certificate_id} (it stated the erased event)")
 
 
 @app.command()

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     uscc_allowlist: str = Field("", description="Comma-separated legacy unified social credit "
                                 "codes accepted despite a failing check character")
     max_body_bytes: int = Field(16 * 1024 * 1024, description="Largest request body accepted")
+    max_header_bytes: int = Field(32 * 1024, ge=1024, description="Largest request line plus "
+                                  "headers accepted (431 beyond)")
     max_bulk_events: int = Field(10_000, description="Most events in one bulk request")
     rate_limit_per_second: float = Field(500.0, ge=0, description="Requests per second per "
                                          "API key (or per client address when unauthenticated), "
@@ -64,6 +66,9 @@ class Settings(BaseSettings):
                             "certificates and QR codes")
     issuer_name: str = Field("海西信用服务平台 / Haixi Credit Service Platform",
                              description="Issuing organization printed on certificates (评级机构)")
+    certificate_issue_timeout_seconds: float = Field(
+        120.0, ge=0, description="A certificate issuance not finished after this long is "
+        "treated as interrupted (a crash) and revoked by the service's recovery sweep")
     cjk_font: Path | None = Field(None, description="TrueType CJK font for certificate PDFs; "
                                   "unset means find WenQuanYi Zen Hei via fontconfig")
 

@@ -31,14 +31,25 @@ class RefInfo:
 
 
 def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None:
-    """The per-type rules of DESIGN.md: which earlier events a step must rely on."""
+    """The ref rules, for every event that cites anything.
+
+    First, refs name events of the event's own enterprise only: evidence about one
+    enterprise never rests on another's, and a ref is never a way into another
+    enterprise's records (provenance follows refs). The refusal names the ref the
+    caller sent, not whose event it is. Then the per-type rules of DESIGN.md: which
+    earlier events a step must rely on.
+    """
     etype = event["type"]
+    enterprise = event["enterprise_id"]
     event_refs = event.get("refs") or ()
     mine = [refs[r] for r in event_refs]
-    same = [r for r in mine if r.enterprise_id == event["enterprise_id"]]
+    for ref in mine:
+        if ref.enterprise_id != enterprise:
+            raise RefRuleViolation("refs must name events of the same enterprise",
+                                   index=index, event_type=etype, ref=ref.id)
 
     def need(kind: str, what: str, loan_id: str | None = None) -> None:
-        if not any(r.type == kind and (loan_id is None or r.loan_id == loan_id) for r in same):
+        if not any(r.type == kind and (loan_id is None or r.loan_id == loan_id) for r in mine):
             raise RefRuleViolation(f"a {etype} must ref {what}", index=index,
                                    event_type=etype, required=kind)
 
@@ -48,7 +59,7 @@ def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None
         if payload["consent_id"] not in event_refs or target is None:
             raise RefRuleViolation("a consent.revoked must ref the consent it revokes "
                                    "(payload.consent_id)", index=index, event_type=etype)
-        if target.type != "consent.granted" or target.enterprise_id != event["enterprise_id"]:
+        if target.type != "consent.granted":
             raise RefRuleViolation("consent_id must name a consent.granted of the same "
                                    "enterprise", index=index, event_type=etype)
     elif etype == "loan.approved":

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from ledger_proof.timefmt import to_text
+from ledger_proof.timefmt import representable, to_text
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 
 EVENT_TYPES = (
@@ -76,6 +76,9 @@ def _unique(refs: list[str]) -> list[str]:
 
 
 USCC = Annotated[str, AfterValidator(_uscc)]
+#: An aware instant whose UTC form exists (years 1 to 9999): an offset can push a valid
+#: RFC 3339 string outside that range, and it would then break every conversion after.
+Instant = Annotated[AwareDatetime, AfterValidator(representable)]
 Refs = Annotated[list[EventId], Field(max_length=MAX_REFS), AfterValidator(_unique)]
 
 # TypedDicts, not BaseModels: pydantic-core then validates straight into plain
@@ -114,7 +117,7 @@ class ConsentGrantedPayload(TypedDict):
     scope: Annotated[list[Literal[(*EVENT_TYPES, "*")]],  # type: ignore[valid-type]
                      Field(min_length=1, max_length=16), AfterValidator(_scope)]
     purpose: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    expires_at: AwareDatetime
+    expires_at: Instant
 
 
 @with_config(_STRICT)
@@ -181,7 +184,7 @@ def _event(type_name: str, payload: Any, doc: str) -> Any:
     answered, not duplicated). The acting org comes from the API key.
     """
     fields = {"type": Literal[type_name], "id": NotRequired[EventId],  # type: ignore[valid-type]
-              "enterprise_id": USCC, "occurred_at": AwareDatetime,
+              "enterprise_id": USCC, "occurred_at": Instant,
               "refs": NotRequired[Refs], "signature": NotRequired[Signature],
               "payload": payload}
     cls = TypedDict(type_name.title().replace(".", ""), fields)  # type: ignore[operator]

@@ -17,7 +17,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger_proof import merkle
 from ledger_proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
 from ledger_proof.signing import ServiceKey
-from ledger_proof.timefmt import to_text
+from ledger_proof.timefmt import us_text
 from ledger_service.core.config import Settings
 from ledger_service.core.metrics import (
     BATCHER_LEADER,
@@ -105,7 +104,7 @@ class Sealer:
         header = make_header(ledger_id=self.settings.ledger_id, seq=seq, prev_header_hash=prev,
                              merkle_root=root, size=len(rows), first_event=rows[0].id,
                              last_event=rows[-1].id,
-                             sealed_at=to_text(datetime.fromtimestamp(now_us / 1e6, UTC)))
+                             sealed_at=us_text(now_us))
         hh = header_hash(header)
         conn.execute(insert(BATCHES).values(
             seq=seq, header=header_bytes(header).decode(), header_hash=hh,

@@ -12,7 +12,13 @@ the erased event, payload ``{event_id, reason_code}``, refs the erased
 event) is recorded in the same transaction that deletes the payload, so the
 ledger can later prove who erased what and when, and no erasure can happen
 off the record. It holds no personal data: the reason is a code, and free
-text stays out of the ledger.
+text stays out of the ledger. The event's org signature goes with the payload:
+it signs the plaintext, unsalted, so it would let anyone test guesses at a
+small payload.
+
+What rests on the event outside the ledger (a credit certificate stating an
+erased score) is withdrawn by the caller first: certificates sit above this
+layer, so ``certificates.erasure.erase`` orchestrates both.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
-from ledger_proof.timefmt import to_text
+from ledger_proof.timefmt import us_text
 from ledger_service.core.errors import Conflict, NotFound
 from ledger_service.evidence.schemas import ERASURE_TYPE, EVENT_ADAPTER
 from ledger_service.pipeline.intake import Recorder, Submission
@@ -57,28 +63,42 @@ class Eraser:
         self.engine = engine
         self.recorder = recorder
 
+    @staticmethod
+    def _row(conn: Connection, event_id: str) -> Any:
+        """The event to erase; NotFound or NotErasable (not AlreadyErased: see check)."""
+        row = conn.execute(select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id,
+                                  EVENTS.c.body, EVENTS.c.erased_us)
+                           .where(EVENTS.c.id == event_id)).first()
+        if row is None:
+            raise NotFound(f"no event with id {event_id}", id=event_id)
+        if row.type == ERASURE_TYPE:
+            raise NotErasable("erasure records hold no personal data and stay", id=event_id)
+        return row
+
+    def check(self, event_id: str) -> None:
+        """Raise NotFound or NotErasable before anything is done about an erasure (what
+        rests on the event is withdrawn first; an event already erased may still have
+        something resting on it from before that was done, so that is not refused here)."""
+        with self.engine.connect() as conn:
+            self._row(conn, event_id)
+
     def erase(self, event_id: str, reason_code: str, org: str) -> dict[str, Any]:
-        """Erase one event's payload and salt and record the erasure, atomically."""
+        """Erase one event's payload, salt and org signature (a signature over the
+        plaintext would let anyone test guesses at a small payload) and record the
+        erasure, atomically."""
         now = datetime.now(UTC)
         with write_transaction(self.engine) as conn:
-            row = conn.execute(select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id,
-                                      EVENTS.c.body, EVENTS.c.erased_us)
-                               .where(EVENTS.c.id == event_id)).first()
-            if row is None:
-                raise NotFound(f"no event with id {event_id}", id=event_id)
-            if row.type == ERASURE_TYPE:
-                raise NotErasable("erasure records hold no personal data and stay",
-                                  id=event_id)
+            row = self._row(conn, event_id)
             if row.body is None or row.erased_us is not None:
                 raise AlreadyErased(f"event {event_id} is already erased", id=event_id)
             event = erasure_event(row.enterprise_id, event_id, reason_code, now)
             recorded = self.recorder.apply(conn, Submission(org, [event]))[0]
             erased_us = time.time_ns() // 1000
             conn.execute(update(EVENTS).where(EVENTS.c.id == event_id)
-                         .values(body=None, salt=None, erased_us=erased_us,
-                                 erasure_reason=reason_code))
+                         .values(body=None, salt=None, org_signature=None,
+                                 erased_us=erased_us, erasure_reason=reason_code))
         return {"id": event_id, "erased": True,
-                "erased_at": to_text(datetime.fromtimestamp(erased_us / 1e6, UTC)),
+                "erased_at": us_text(erased_us),
                 "reason_code": reason_code,
                 "erasure_event": {"id": recorded.id, "leaf_hash": recorded.leaf_hash,
                                   "status": recorded.status}}

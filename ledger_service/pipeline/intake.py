@@ -12,7 +12,6 @@ import time
 from collections import ChainMap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -22,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger_proof.canonical import canonicalize
 from ledger_proof.commitment import commitment_of, leaf_of, new_salts
 from ledger_proof.signing import InvalidKey, InvalidSignature, verify
-from ledger_proof.timefmt import to_text
+from ledger_proof.timefmt import to_text, to_us, us_text
 from ledger_service.core.errors import BadSignature, DuplicateEvent, UnknownRef
 from ledger_service.evidence.encoding import canonicalize_schema_document
 from ledger_service.evidence.refs import LOAN_TYPES, NEEDS_REFS, RefInfo, check_ref_rules
@@ -52,10 +51,6 @@ def new_event_ids(count: int) -> list[str]:
     prefix = "evt_" + (time.time_ns() // 1_000_000).to_bytes(6, "big").hex()
     pool = os.urandom(10 * count).hex()
     return [prefix + pool[i:i + 20] for i in range(0, 20 * count, 20)]
-
-
-def _us(moment: Any) -> int:
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
 @dataclass
@@ -111,7 +106,11 @@ class Recorder:
 
     def verify_signatures(self, conn: Connection, sub: Submission) -> None:
         """Org signatures: over JCS of each event as submitted (minus "signature"),
-        or one over JCS({"events": [...]}) for a whole bulk request."""
+        and/or one over JCS({"events": [...]}) for a whole bulk request.
+
+        Every signature present is checked, including per-event signatures inside a bulk
+        signed as a whole: whatever is stored as an event's org signature was verified.
+        """
         signed = sub.bulk_signature is not None or any(e.get("signature") for e in sub.events)
         public_key, required = self._org_key(conn, sub.org)
         if not signed:
@@ -120,26 +119,24 @@ class Recorder:
             return
         if public_key is None:
             raise BadSignature(f"org {sub.org!r} has no registered public key to verify against")
-        try:
-            if sub.bulk_signature is not None:
-                assert sub.raw_bulk is not None
-                message = canonicalize({k: v for k, v in sub.raw_bulk.items()
-                                        if k != "signature"})
+        if sub.bulk_signature is not None:
+            assert sub.raw_bulk is not None
+            message = canonicalize({k: v for k, v in sub.raw_bulk.items() if k != "signature"})
+            try:
                 verify(public_key, message, sub.bulk_signature)
-                return
-            raw_events = sub.raw_events or [{}] * len(sub.events)
-            for index, (event, doc) in enumerate(zip(sub.events, raw_events, strict=True)):
-                if not event.get("signature"):
-                    if required:
-                        raise BadSignature("unsigned event in a signed submission", index=index)
-                    continue
-                message = canonicalize({k: v for k, v in doc.items() if k != "signature"})
-                try:
-                    verify(public_key, message, event["signature"])
-                except (InvalidKey, InvalidSignature) as exc:
-                    raise BadSignature(f"event {index}: {exc}", index=index) from None
-        except (InvalidKey, InvalidSignature) as exc:
-            raise BadSignature(str(exc)) from None
+            except (InvalidKey, InvalidSignature) as exc:
+                raise BadSignature(str(exc)) from None
+        raw_events = sub.raw_events or [{}] * len(sub.events)
+        for index, (event, doc) in enumerate(zip(sub.events, raw_events, strict=True)):
+            if not event.get("signature"):
+                if required and sub.bulk_signature is None:
+                    raise BadSignature("unsigned event in a signed submission", index=index)
+                continue
+            message = canonicalize({k: v for k, v in doc.items() if k != "signature"})
+            try:
+                verify(public_key, message, event["signature"])
+            except (InvalidKey, InvalidSignature) as exc:
+                raise BadSignature(f"event {index}: {exc}", index=index) from None
 
     def record(self, org: str, events: Sequence[Any], **signed: Any) -> list[Recorded]:
         """Commit and store events atomically in a transaction of their own."""
@@ -176,7 +173,7 @@ class Recorder:
         self.verify_signatures(conn, sub)
         org, events = sub.org, sub.events
         recorded_us = time.time_ns() // 1000
-        recorded_at = to_text(datetime.fromtimestamp(recorded_us / 1_000_000, UTC))
+        recorded_at = us_text(recorded_us)
         fresh = iter(new_event_ids(len(events)))
         ids = [e.get("id") or next(fresh) for e in events]
         given = [e["id"] for e in events if e.get("id")]
@@ -185,7 +182,9 @@ class Recorder:
         existing_ids = set(self.lookup(given, conn)) if given else set()
         local: dict[str, RefInfo] = {}
         ref_ids = {r for e in events for r in e.get("refs") or ()}
-        refs = self.lookup(ref_ids - set(ids), conn) if ref_ids else {}
+        # Events new in this request are cited through `local`, in request order; stored
+        # ones (a retry may repeat them) are looked up like any earlier event.
+        refs = self.lookup(ref_ids - (set(ids) - existing_ids), conn) if ref_ids else {}
         rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
         salts = new_salts(len(events))
@@ -212,7 +211,7 @@ class Recorder:
             salt = salts[index]
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
-            rows.append((event_id, etype, enterprise, org, loan_id, _us(occurred), recorded_us,
+            rows.append((event_id, etype, enterprise, org, loan_id, to_us(occurred), recorded_us,
                          orjson.dumps(event_refs).decode() if event_refs else "[]", body,
                          salt, commitment, leaf,
                          event.get("signature")))

@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -20,16 +19,19 @@ from sqlalchemy import Engine, select
 from ledger_proof import merkle
 from ledger_proof.bundle import build_bundle
 from ledger_proof.signing import ServiceKey
-from ledger_proof.timefmt import to_text
+from ledger_proof.timefmt import us_text
 from ledger_service.core.errors import NotFound
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 TREE_CACHE_SIZE = 256
+#: Header fields that name events: listed for platform and auditor keys only.
+WITHHELD_HEADER_FIELDS = ("first_event", "last_event")
 
 
-def us_text(us: int) -> str:
-    """Canonical text of an instant stored as integer microseconds."""
-    return to_text(datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000))
+def no_such_event(event_id: str) -> NotFound:
+    """The one answer for an id that does not exist, and for an event the caller may not
+    know exists (read_policy.related): the same bytes either way."""
+    return NotFound(f"no event with id {event_id}", id=event_id)
 
 
 def event_status(batch_seq: int | None, anchored: bool) -> str:
@@ -98,7 +100,7 @@ class Reader:
         with self.engine.connect() as conn:
             row = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
         if row is None:
-            raise NotFound(f"no event with id {event_id}", id=event_id)
+            raise no_such_event(event_id)
         return row
 
     def event_row_at(self, seq: int, leaf_index: int) -> Any:
@@ -173,23 +175,34 @@ class Reader:
             raise NotFound(f"no batch with seq {seq}", seq=seq)
         return row
 
-    def batch(self, seq: int) -> dict[str, Any]:
+    def batch(self, seq: int, with_events: bool = True) -> dict[str, Any]:
         row = self.batch_row(seq)
-        return self._batch_dict(row, self.anchors_of([seq]).get(seq, []))
+        return self._batch_dict(row, self.anchors_of([seq]).get(seq, []), with_events)
 
-    def _batch_dict(self, row: Any, anchors: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"seq": row.seq, "header": orjson.loads(row.header),
-                "header_hash": row.header_hash, "signature": row.signature,
-                "key_id": row.key_id, "anchors": anchors}
+    @staticmethod
+    def _batch_dict(row: Any, anchors: list[dict[str, Any]], with_events: bool = True
+                    ) -> dict[str, Any]:
+        """A batch as listed. ``with_events`` False withholds the header's first and last
+        event ids (see the batches route): the header is then shown without them."""
+        header = orjson.loads(row.header)
+        out: dict[str, Any] = {"seq": row.seq, "header": header,
+                               "header_hash": row.header_hash, "signature": row.signature,
+                               "key_id": row.key_id, "anchors": anchors}
+        if not with_events:
+            for name in WITHHELD_HEADER_FIELDS:
+                header.pop(name, None)
+            out["withheld"] = [f"header.{name}" for name in WITHHELD_HEADER_FIELDS]
+        return out
 
-    def batches(self, after: int | None, limit: int) -> list[dict[str, Any]]:
+    def batches(self, after: int | None, limit: int, with_events: bool = True
+                ) -> list[dict[str, Any]]:
         query = select(BATCHES).order_by(BATCHES.c.seq).limit(limit)
         if after is not None:
             query = query.where(BATCHES.c.seq > after)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         anchors = self.anchors_of([r.seq for r in rows])
-        return [self._batch_dict(r, anchors.get(r.seq, [])) for r in rows]
+        return [self._batch_dict(r, anchors.get(r.seq, []), with_events) for r in rows]
 
     def leaves(self, batch: Any) -> tuple[list[int], list[bytes]]:
         """Positions and leaf hashes of a batch's events, in leaf order."""

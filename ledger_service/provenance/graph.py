@@ -7,6 +7,11 @@ is in a node that carries its own proof (inclusion path, signed header,
 anchor receipts), so the verdict can be re-derived by anyone holding the
 bundles.
 
+The graph never leaves the enterprise asked about: only its own events are
+loaded and shown. A ref to another enterprise's event (intake refuses one;
+crafted or legacy data may hold it) is an edge that fails ``same_enterprise``
+and says nothing else about its target.
+
 Rules for a ``loan.approved`` (A) and each score (S) and consent (C) it refs:
 
 - same enterprise: every node of the graph belongs to the enterprise asked about;
@@ -22,10 +27,22 @@ Rules for a ``loan.approved`` (A) and each score (S) and consent (C) it refs:
   before A.occurred_at and sealed by the time A was recorded, while being
   newer (by occurred_at, then position) than S. A score the bank could not
   yet rely on (unsealed, or recorded after the approval) does not make S stale;
+- ``latest_score_when_recorded``: judged when ``latest_score`` holds: no newer
+  score was already sealed when A was recorded, whatever A's date. Backdating
+  A before a newer score does not make S current again;
 - ``consent_live_at_approval``: C was live at A.occurred_at (granted at or
   before it, not expired, no revocation dated at or before it);
+- ``consent_live_when_recorded``: judged when the previous check holds: when A
+  was recorded, no revocation of C recorded by then had taken effect and C had
+  not expired. Backdating A before a revocation (or an expiry) the ledger
+  already held does not make C live again;
 - ``consent_covers_scores``: C's scope is ``*`` or includes ``score.computed``;
 - ``bank_is_grantee``: C.grantee_org is the org that recorded A.
+
+Every loan step recorded by a bank also checks ``bank_held_consent``: the bank
+held a live consent of the enterprise (any scope) when it recorded the step,
+as the ledger knew it then (the rule intake enforces; a step recorded without
+it, before the rule or by a compromised writer, is marked invalid).
 
 Every edge also checks that the ref is of the same enterprise and was dated
 and recorded no later than the event that cites it; loan steps after an
@@ -33,27 +50,41 @@ approval check the same loan id and the same bank. A node whose proof does
 not verify, or an approval missing a score or consent ref, makes the graph
 invalid too. Orderings that look backdated (a revocation recorded after an
 approval but dated before it) are reported as warnings next to the verdict.
+
+What a caller may not read stays hidden: nodes of types outside its consent
+are shown without their event, and the checks of an edge touching such a node
+keep their name and verdict but not their detail (details carry payload facts:
+loan ids, grantee, scope, expiry, revocation and score ids).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
 from sqlalchemy import select
 
 from ledger_proof.bundle import verify_bundle
-from ledger_service.access.consent import LIVE, Consent, build_consents
+from ledger_proof.timefmt import us_text
+from ledger_service.access.consent import LIVE, REVOKED, Consent, build_consents, holds_consent
 from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.core.errors import InvalidInput, NotFound
-from ledger_service.pipeline.reader import Reader, event_status, us_text
+from ledger_service.evidence.refs import LOAN_TYPES
+from ledger_service.pipeline.reader import Reader, event_status
 from ledger_service.store.tables import EVENTS
 
 MAX_NODES = 500
+#: Events a trail page may pull in to judge its events (each page is at most 1,000).
+MAX_TRAIL_NODES = 20_000
 AFTER_APPROVAL = ("loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed")
 SCORE, CONSENT, APPROVAL = "score.computed", "consent.granted", "loan.approved"
+#: The detail of a check about an event the caller may not read.
+REDACTED = "redacted: the caller may not read an event this check is about"
+_LOAD_CHUNK = 500
 
 
 @dataclass
@@ -62,8 +93,9 @@ class Check:
     ok: bool
     detail: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+    def as_dict(self, redact: bool = False) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok,
+                "detail": REDACTED if redact else self.detail}
 
 
 @dataclass
@@ -84,8 +116,30 @@ class ProvenanceError(InvalidInput):
     """The dependency graph is larger than provenance will walk."""
 
 
+@dataclass
+class Evidence:
+    """What the rules are judged on: the enterprise's events reachable by refs, and the
+    enterprise-wide facts (consents, scores, seals) loaded once and shared."""
+
+    enterprise_id: str
+    rows: dict[str, Any]
+    #: Cited ids that exist but belong to another enterprise (never loaded).
+    foreign: set[str]
+    #: Cited ids that are not stored at all (possible only in crafted data).
+    missing: set[str]
+    batches: dict[int, Any]
+    consents: list[Consent]
+    scores: list[Any]
+    score_batches: dict[int, Any]
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @cached_property
+    def consent_by_id(self) -> dict[str, Consent]:
+        return {c.id: c for c in self.consents}
+
+
 class Provenance:
-    """Builds the provenance document of one event."""
+    """Builds the provenance document of one event, and the verdicts a trail shows."""
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
@@ -93,36 +147,43 @@ class Provenance:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _rows(self, ids: list[str]) -> dict[str, Any]:
+    def _rows(self, ids: list[str]) -> list[Any]:
+        found = []
         with self.engine.connect() as conn:
-            rows = conn.execute(select(EVENTS).where(EVENTS.c.id.in_(ids))).all()
-        return {r.id: r for r in rows}
+            for i in range(0, len(ids), _LOAD_CHUNK):
+                found += conn.execute(select(EVENTS).where(
+                    EVENTS.c.id.in_(ids[i:i + _LOAD_CHUNK]))).all()
+        return found
 
-    def graph(self, root_id: str) -> tuple[dict[str, Any], list[str]]:
-        """Rows of the root and everything it refs, transitively (BFS order), and
-        ids that are cited but not stored (possible only in crafted data)."""
-        rows: dict[str, Any] = {}
-        missing: list[str] = []
-        frontier = deque([root_id])
+    def graph(self, enterprise_id: str, roots: Iterable[Any], limit: int = MAX_NODES
+              ) -> tuple[dict[str, Any], set[str], set[str]]:
+        """Rows of the roots and of every event of the enterprise they ref, transitively
+        (BFS order); ids cited but of another enterprise (not loaded); ids cited but not
+        stored. Roots are rows of the enterprise."""
+        rows: dict[str, Any] = {r.id: r for r in roots}
+        foreign: set[str] = set()
+        missing: set[str] = set()
+        frontier = deque(ref for r in rows.values() for ref in orjson.loads(r.refs))
         while frontier:
-            batch = [i for i in dict.fromkeys(frontier) if i not in rows]
+            wanted = [i for i in dict.fromkeys(frontier)
+                      if i not in rows and i not in foreign and i not in missing]
             frontier.clear()
-            if not batch:
+            if not wanted:
                 break
-            found = self._rows(batch)
-            for event_id in batch:
+            found = {r.id: r for r in self._rows(wanted)}
+            for event_id in wanted:
                 row = found.get(event_id)
                 if row is None:
-                    missing.append(event_id)
-                    continue
-                rows[event_id] = row
-                frontier.extend(r for r in orjson.loads(row.refs) if r not in rows)
-            if len(rows) > MAX_NODES:
-                raise ProvenanceError(f"the dependency graph exceeds {MAX_NODES} events",
-                                      limit=MAX_NODES)
-        if root_id in missing:
-            raise NotFound(f"no event with id {root_id}", id=root_id)
-        return rows, missing
+                    missing.add(event_id)
+                elif row.enterprise_id != enterprise_id:
+                    foreign.add(event_id)  # never followed, never shown
+                else:
+                    rows[event_id] = row
+                    frontier.extend(r for r in orjson.loads(row.refs) if r not in rows)
+            if len(rows) > limit:
+                raise ProvenanceError(f"the dependency graph exceeds {limit} events",
+                                      limit=limit)
+        return rows, foreign, missing
 
     def _enterprise_rows(self, enterprise_id: str, types: tuple[str, ...]) -> list[Any]:
         with self.engine.connect() as conn:
@@ -132,6 +193,20 @@ class Provenance:
                 .where(EVENTS.c.enterprise_id == enterprise_id)
                 .where(EVENTS.c.type.in_(types)).order_by(EVENTS.c.pos)).all()
 
+    def evidence(self, enterprise_id: str, roots: Iterable[Any], limit: int = MAX_NODES
+                 ) -> Evidence:
+        rows, foreign, missing = self.graph(enterprise_id, roots, limit)
+        types = {r.type for r in rows.values()}
+        consents = (build_consents(enterprise_id, self._enterprise_rows(
+            enterprise_id, (CONSENT, REVOKED)))
+            if types & ({CONSENT} | LOAN_TYPES) else [])
+        scores = self._enterprise_rows(enterprise_id, (SCORE,)) if APPROVAL in types else []
+        return Evidence(
+            enterprise_id=enterprise_id, rows=rows, foreign=foreign, missing=missing,
+            batches=self.reader.batches_covering(r.pos for r in rows.values()),
+            consents=consents, scores=scores,
+            score_batches=self.reader.batches_covering(s.pos for s in scores))
+
     # -- the document --------------------------------------------------------------------
 
     def build(self, enterprise_id: str, event_id: str, policy: ReadPolicy | None = None
@@ -140,7 +215,8 @@ class Provenance:
 
         Verdicts are computed on the full evidence whatever the caller may see;
         nodes the caller may not read are shown without their event body
-        (``"redacted": true``), their hashes, status and proofs still present.
+        (``"redacted": true``), their hashes, status and proofs still present, and
+        the checks of edges touching them without their details.
         """
         root = self.reader.event_row(event_id)
         if root.enterprise_id != enterprise_id:
@@ -148,24 +224,24 @@ class Provenance:
                            id=event_id, enterprise_id=enterprise_id)
         if policy is not None:
             policy.check_event(enterprise_id, root.type)
-        rows, missing = self.graph(event_id)
-        batches = self.reader.batches_covering(r.pos for r in rows.values())
-        seqs = sorted({b.seq for b in batches.values() if b is not None})
+        ev = self.evidence(enterprise_id, [root])
+        seqs = sorted({b.seq for b in ev.batches.values() if b is not None})
         anchors = self.reader.anchors_of(seqs)
-        consents = self._consents_for(rows)
-        scores = self._scores(enterprise_id)
-        score_batches = self.reader.batches_covering(s.pos for s in scores)
+        consents = ev.consent_by_id
+
+        def readable(event_type: str) -> bool:
+            return policy is None or policy.may_read(enterprise_id, event_type)
 
         reasons: list[dict[str, Any]] = []
         warnings: list[str] = []
         nodes = []
-        for row in rows.values():
-            batch = batches[row.pos]
+        for row in ev.rows.values():
+            batch = ev.batches[row.pos]
             node_anchors = [] if batch is None else anchors.get(batch.seq, [])
-            node, judgement = self._node(row, batch, node_anchors, enterprise_id, policy,
-                                         consents)
-            if row.type == APPROVAL:
-                self._approval_node_checks(row, rows, judgement)
+            shown = readable(row.type)
+            node, judgement = self._node(row, batch, node_anchors, shown,
+                                         consents.get(row.id), readable(REVOKED))
+            judgement.checks += self.node_checks(ev, row).checks
             node["checks"] = [c.as_dict() for c in judgement.checks]
             node["verdict"] = "valid" if judgement.valid else "invalid"
             if batch is None:
@@ -177,50 +253,75 @@ class Provenance:
             nodes.append(node)
 
         edges = []
-        for row in rows.values():
+        for row in ev.rows.values():
             for ref in orjson.loads(row.refs):
-                target = rows.get(ref)
-                judgement = Judgement()
-                if target is None:
-                    judgement.add("ref_exists", False, f"{ref} is cited but not recorded")
-                else:
-                    self._edge_checks(row, target, enterprise_id, judgement, batches, consents,
-                                      scores, score_batches, warnings)
-                edges.append({"from": row.id, "to": ref,
-                              "kind": _edge_kind(row.type, target.type if target else None),
+                target = ev.rows.get(ref)
+                judgement = self.edge_checks(ev, row, ref)
+                # A consent edge's details name revocations too.
+                shown = readable(row.type) and (target is None or (
+                    readable(target.type) and (target.type != CONSENT or readable(REVOKED))))
+                kind = ("missing" if ref in ev.missing else
+                        "ref" if target is None else _edge_kind(row.type, target.type))
+                edges.append({"from": row.id, "to": ref, "kind": kind,
                               "verdict": "valid" if judgement.valid else "invalid",
-                              "checks": [c.as_dict() for c in judgement.checks]})
+                              "checks": [c.as_dict(redact=not shown) for c in judgement.checks]})
                 for c in judgement.checks:
                     if not c.ok:
                         reasons.append({"code": c.name, "event_id": row.id, "ref": ref,
-                                        "message": c.detail})
+                                        "message": c.detail if shown else REDACTED})
+        revocations_shown = readable(CONSENT) and readable(REVOKED)
+        for approval, text in ev.warnings:
+            warnings.append(text if revocations_shown else
+                            f"a revocation of a consent approval {approval} cites was recorded "
+                            "after the approval but is dated before it (backdated?)")
         return {"enterprise_id": enterprise_id, "event_id": event_id, "root_type": root.type,
-                "verdict": "invalid" if reasons or missing else "valid",
+                "verdict": "invalid" if reasons else "valid",
                 "reasons": reasons, "warnings": warnings, "nodes": nodes, "edges": edges}
+
+    def marks(self, enterprise_id: str, rows: list[Any]) -> dict[str, dict[str, Any]]:
+        """The verdict of each event's provenance as a trail shows it: the rules over the
+        event and everything it rests on, with reason codes (no details, so nothing a
+        caller may not read). Proofs are not rebuilt here (``proofs_checked`` false): the
+        provenance endpoint verifies every node's proof as well."""
+        ev = self.evidence(enterprise_id, rows, limit=MAX_TRAIL_NODES)
+        node_codes: dict[str, list[str]] = {}
+        edge_codes: dict[tuple[str, str], list[str]] = {}
+
+        def failing(event_id: str) -> list[str]:
+            if event_id not in node_codes:
+                row = ev.rows[event_id]
+                codes = [c.name for c in self.node_checks(ev, row).checks if not c.ok]
+                for ref in orjson.loads(row.refs):
+                    if (event_id, ref) not in edge_codes:
+                        edge_codes[(event_id, ref)] = [
+                            c.name for c in self.edge_checks(ev, row, ref).checks if not c.ok]
+                    codes += edge_codes[(event_id, ref)]
+                node_codes[event_id] = codes
+            return node_codes[event_id]
+
+        out = {}
+        for row in rows:
+            codes: list[str] = []
+            seen: set[str] = set()
+            stack = [row.id]
+            while stack:
+                event_id = stack.pop()
+                if event_id in seen or event_id not in ev.rows:
+                    continue
+                seen.add(event_id)
+                codes += failing(event_id)
+                stack.extend(orjson.loads(ev.rows[event_id].refs))
+            unique = list(dict.fromkeys(codes))
+            out[row.id] = {"verdict": "invalid" if unique else "valid", "reasons": unique,
+                           "proofs_checked": False}
+        return out
 
     # -- pieces --------------------------------------------------------------------------
 
-    def _consents_for(self, rows: dict[str, Any]) -> dict[str, Consent]:
-        """Consent objects (with revocations) for the consent nodes of the graph."""
-        out: dict[str, Consent] = {}
-        enterprises = {r.enterprise_id for r in rows.values() if r.type == CONSENT}
-        for enterprise in enterprises:
-            for consent in build_consents(enterprise, self._enterprise_rows(
-                    enterprise, (CONSENT, "consent.revoked"))):
-                if consent.id in rows:
-                    out[consent.id] = consent
-        return out
-
-    def _scores(self, enterprise_id: str) -> list[Any]:
-        return self._enterprise_rows(enterprise_id, (SCORE,))
-
-    def _node(self, row: Any, batch: Any, anchors: list[dict[str, Any]], enterprise_id: str,
-              policy: ReadPolicy | None, consents: dict[str, Consent]
+    def _node(self, row: Any, batch: Any, anchors: list[dict[str, Any]], readable: bool,
+              consent: Consent | None, revocations_readable: bool
               ) -> tuple[dict[str, Any], Judgement]:
         judgement = Judgement()
-        judgement.add("same_enterprise", row.enterprise_id == enterprise_id,
-                      f"belongs to {row.enterprise_id}")
-        readable = policy is None or policy.may_read(row.enterprise_id, row.type)
         proof: dict[str, Any] = {"status": event_status(None if batch is None else batch.seq,
                                                          bool(anchors))}
         if batch is not None:
@@ -245,30 +346,51 @@ class Provenance:
             "commitment": row.commitment.hex(), "erased": row.body is None,
             "redacted": not readable, "proof": proof, "anchors": anchors,
             "event": orjson.loads(row.body) if readable and row.body is not None else None}
-        consent = consents.get(row.id)
         if consent is not None and readable:
             node["consent"] = {
                 "grantee_org": consent.grantee_org, "scope": sorted(consent.scope),
-                "expires_at": None if consent.expires_us is None else us_text(consent.expires_us),
-                "revocations": [{"id": r.id, "occurred_at": us_text(r.occurred_us)}
-                                for r in consent.revocations]}
+                "expires_at": None if consent.expires_us is None else us_text(consent.expires_us)}
+            if revocations_readable:
+                node["consent"]["revocations"] = [
+                    {"id": r.id, "occurred_at": us_text(r.occurred_us)}
+                    for r in consent.revocations]
         return node, judgement
 
     @staticmethod
-    def _approval_node_checks(row: Any, rows: dict[str, Any], judgement: Judgement) -> None:
-        cited = [rows[r].type for r in orjson.loads(row.refs) if r in rows]
-        judgement.add("approval_cites_score", SCORE in cited,
-                      "refs a score.computed" if SCORE in cited else "refs no score.computed")
-        judgement.add("approval_cites_consent", CONSENT in cited,
-                      "refs a consent.granted" if CONSENT in cited
-                      else "refs no consent.granted")
+    def node_checks(ev: Evidence, row: Any) -> Judgement:
+        """The rules about one node itself (its proof is checked by build)."""
+        judgement = Judgement()
+        judgement.add("same_enterprise", row.enterprise_id == ev.enterprise_id,
+                      f"belongs to {row.enterprise_id}")
+        if row.type == APPROVAL:
+            cited = [ev.rows[r].type for r in orjson.loads(row.refs) if r in ev.rows]
+            judgement.add("approval_cites_score", SCORE in cited,
+                          "refs a score.computed" if SCORE in cited
+                          else "refs no score.computed of the enterprise")
+            judgement.add("approval_cites_consent", CONSENT in cited,
+                          "refs a consent.granted" if CONSENT in cited
+                          else "refs no consent.granted of the enterprise")
+        if row.type in LOAN_TYPES and row.org != ev.enterprise_id:
+            held = holds_consent(ev.consents, row.org, row.recorded_us, as_known=True)
+            judgement.add("bank_held_consent", held,
+                          f"{row.org} held a live consent of the enterprise when it recorded "
+                          "this step" if held else
+                          f"{row.org} held no live consent of the enterprise when it "
+                          "recorded this step")
+        return judgement
 
-    def _edge_checks(self, row: Any, target: Any, enterprise_id: str, judgement: Judgement,
-                     batches: dict[int, Any], consents: dict[str, Consent],
-                     scores: list[Any], score_batches: dict[int, Any],
-                     warnings: list[str]) -> None:
+    def edge_checks(self, ev: Evidence, row: Any, ref: str) -> Judgement:
+        judgement = Judgement()
+        target = ev.rows.get(ref)
+        if ref in ev.foreign:
+            judgement.add("same_enterprise", False,
+                          "the ref names an event outside this enterprise's records")
+            return judgement
+        if target is None:
+            judgement.add("ref_exists", False, f"{ref} is cited but not recorded")
+            return judgement
         judgement.add("same_enterprise", target.enterprise_id == row.enterprise_id
-                      == enterprise_id,
+                      == ev.enterprise_id,
                       f"{target.type} of {target.enterprise_id}, cited by an event of "
                       f"{row.enterprise_id}")
         judgement.add("ref_recorded_first", target.recorded_us <= row.recorded_us
@@ -276,11 +398,11 @@ class Provenance:
                       f"ref recorded {us_text(target.recorded_us)}, citing event "
                       f"{us_text(row.recorded_us)}")
         if row.type == APPROVAL and target.type == SCORE:
-            self._score_edge(row, target, judgement, batches, scores, score_batches)
-            return
+            self._score_edge(row, target, judgement, ev)
+            return judgement
         if row.type == APPROVAL and target.type == CONSENT:
-            self._consent_edge(row, target, judgement, consents, warnings)
-            return
+            self._consent_edge(row, target, judgement, ev)
+            return judgement
         if row.type != "event.erased":
             judgement.add("ref_occurred_first", target.occurred_us <= row.occurred_us,
                           f"ref dated {us_text(target.occurred_us)}, citing event dated "
@@ -292,36 +414,42 @@ class Provenance:
         if row.type in AFTER_APPROVAL and target.type == APPROVAL:
             judgement.add("same_bank", target.org == row.org,
                           f"approved by {target.org}, step recorded by {row.org}")
+        return judgement
 
     @staticmethod
-    def _score_edge(row: Any, score: Any, judgement: Judgement, batches: dict[int, Any],
-                    scores: list[Any], score_batches: dict[int, Any]) -> None:
+    def _score_edge(row: Any, score: Any, judgement: Judgement, ev: Evidence) -> None:
         judgement.add("score_before_approval", score.occurred_us <= row.occurred_us,
                       f"score dated {us_text(score.occurred_us)}, approval dated "
                       f"{us_text(row.occurred_us)}")
-        batch = batches.get(score.pos)
+        batch = ev.batches.get(score.pos)
         sealed_ok = batch is not None and batch.sealed_us <= row.recorded_us
         judgement.add("score_sealed_before_approval", sealed_ok,
                       "score still pending" if batch is None else
                       f"score sealed {us_text(batch.sealed_us)} (batch {batch.seq}), approval "
                       f"recorded {us_text(row.recorded_us)}")
-        newer = []
-        for other in scores:
-            other_batch = score_batches.get(other.pos)
-            if (other.id != score.id and other_batch is not None
-                    and other_batch.sealed_us <= row.recorded_us
-                    and other.occurred_us <= row.occurred_us
-                    and (other.occurred_us, other.pos) > (score.occurred_us, score.pos)):
-                newer.append(other)
+        # Newer scores the bank could rely on when it recorded the approval: sealed by then.
+        known = [other for other in ev.scores
+                 if other.id != score.id
+                 and (b := ev.score_batches.get(other.pos)) is not None
+                 and b.sealed_us <= row.recorded_us
+                 and (other.occurred_us, other.pos) > (score.occurred_us, score.pos)]
+        newer = [other for other in known if other.occurred_us <= row.occurred_us]
         judgement.add("latest_score", not newer,
                       "the enterprise's latest sealed score at approval time" if not newer
                       else f"stale: newer score {newer[-1].id} dated "
                       f"{us_text(newer[-1].occurred_us)} was sealed before the approval")
+        if not newer:
+            judgement.add("latest_score_when_recorded", not known,
+                          "no newer score was sealed when the approval was recorded"
+                          if not known else
+                          f"stale when recorded: newer score {known[-1].id} dated "
+                          f"{us_text(known[-1].occurred_us)} was sealed before the approval "
+                          f"was recorded ({us_text(row.recorded_us)}), though the approval "
+                          f"is dated {us_text(row.occurred_us)}")
 
     @staticmethod
-    def _consent_edge(row: Any, target: Any, judgement: Judgement,
-                      consents: dict[str, Consent], warnings: list[str]) -> None:
-        consent = consents.get(target.id)
+    def _consent_edge(row: Any, target: Any, judgement: Judgement, ev: Evidence) -> None:
+        consent = ev.consent_by_id.get(target.id)
         if consent is None or consent.erased:
             judgement.add("consent_readable", False,
                           "the consent was erased: its grantee, scope and expiry can no "
@@ -338,18 +466,32 @@ class Provenance:
             detail = (f"revoked by {revocation.id} dated {us_text(revocation.occurred_us)}, "
                       f"before the approval dated {us_text(row.occurred_us)}")
             if revocation.recorded_us > row.recorded_us:
-                warnings.append(f"revocation {revocation.id} was recorded after approval "
-                                f"{row.id} but is dated before it (backdated?)")
+                ev.warnings.append((row.id, f"revocation {revocation.id} was recorded after "
+                                            f"approval {row.id} but is dated before it "
+                                            "(backdated?)"))
         judgement.add("consent_live_at_approval", state == LIVE, detail)
+        if state == LIVE:
+            # What the ledger already held when the approval was recorded: a revocation in
+            # effect by then, or the expiry. (The consent's own recording is
+            # ref_recorded_first.)
+            recorded = row.recorded_us
+            known = consent.revoked_by(recorded, as_known=True)
+            expired = consent.expires_us is not None and recorded >= consent.expires_us
+            after = (f"before the approval was recorded ({us_text(recorded)}), though the "
+                     f"approval is dated {us_text(row.occurred_us)}")
+            judgement.add(
+                "consent_live_when_recorded", known is None and not expired,
+                f"revoked by {known.id} (dated {us_text(known.occurred_us)}, recorded "
+                f"{us_text(known.recorded_us)}) {after}" if known is not None else
+                f"expired at {us_text(consent.expires_us or 0)}, {after}" if expired else
+                "no revocation or expiry was on record when the approval was recorded")
         judgement.add("consent_covers_scores", consent.covers(SCORE),
                       f"scope {sorted(consent.scope)}")
         judgement.add("bank_is_grantee", consent.grantee_org == row.org,
                       f"granted to {consent.grantee_org}, approval recorded by {row.org}")
 
 
-def _edge_kind(source: str, target: str | None) -> str:
-    if target is None:
-        return "missing"
+def _edge_kind(source: str, target: str) -> str:
     kinds = {SCORE: "score", CONSENT: "consent", APPROVAL: "approval",
              "loan.applied": "application"}
     if source == "event.erased":
@@ -357,3 +499,5 @@ def _edge_kind(source: str, target: str | None) -> str:
     if source == "consent.revoked":
         return "revokes"
     return kinds.get(target, "ref")
+
+

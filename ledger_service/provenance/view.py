@@ -42,8 +42,9 @@ def _details(tree: Tree, node: dict[str, Any]) -> None:
     consent = node.get("consent")
     if consent is not None:
         tree.add(f"[dim]grantee {consent['grantee_org']}, scope {', '.join(consent['scope'])}, "
-                 f"expires {consent['expires_at']}, revocations "
-                 f"{len(consent['revocations'])}[/dim]")
+                 f"expires {consent['expires_at']}"
+                 + (f", revocations {len(consent['revocations'])}"
+                    if "revocations" in consent else "") + "[/dim]")
     for anchor in node.get("anchors", []):
         where = anchor.get("tx_id") or anchor.get("tx_hash") or ""
         tree.add(f"[dim]anchored on {anchor.get('backend')} block "

@@ -204,8 +204,9 @@ def test_refusals(capi: CertApi) -> None:
                      {}).status_code == 422
     out = capi.issue()
     assert capi.get(f"/v1/certificates/{out['id']}", E1).status_code == 200
-    assert capi.get(f"/v1/certificates/{out['id']}", E2).status_code == 403
-    assert capi.get(f"/v1/certificates/{out['id']}.pdf", E2).status_code == 403
+    # issue 9: another enterprise is not told the certificate exists (404, not 403)
+    assert capi.get(f"/v1/certificates/{out['id']}", E2).status_code == 404
+    assert capi.get(f"/v1/certificates/{out['id']}.pdf", E2).status_code == 404
     assert capi.get(f"/v1/certificates/{out['id']}", "bank").status_code == 403
     assert capi.client.get(f"/v1/certificates/{out['id']}").status_code == 401
     assert capi.get("/v1/certificates/crt-00000000-0000-0000-0000-000000000000").status_code \

@@ -27,8 +27,9 @@ from .harness import Loader, Service, ledger_cli, service_env, settled, wait_unt
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.evm]
 
 
-def leads(service: Service) -> bool:
-    text = httpx.get(service.url + "/metrics", timeout=5).text
+def leads(service: Service, token: str) -> bool:
+    text = httpx.get(service.url + "/metrics", timeout=5,
+                     headers={"Authorization": f"Bearer {token}"}).text
     match = re.search(r"^ledger_batcher_leader (\S+)$", text, re.M)
     return match is not None and float(match.group(1)) == 1.0
 
@@ -52,13 +53,13 @@ def test_two_processes_one_sealer_and_failover(tmp_path: Path, pg_url: str,
     try:
         a.start()
         b.start()
-        wait_until(lambda: leads(a) or leads(b), 30, "a sealing leader")
+        wait_until(lambda: leads(a, token) or leads(b, token), 30, "a sealing leader")
         loader.start()
         time.sleep(3)
-        assert leads(a) != leads(b), "exactly one process must hold the sealing lock"
-        leader, follower = (a, b) if leads(a) else (b, a)
+        assert leads(a, token) != leads(b, token), "exactly one process must hold the sealing lock"
+        leader, follower = (a, b) if leads(a, token) else (b, a)
         leader.kill()
-        wait_until(lambda: leads(follower), 30, "the survivor to take over sealing")
+        wait_until(lambda: leads(follower, token), 30, "the survivor to take over sealing")
         loader.urls = [follower.url]
         time.sleep(3)
         loader.stop()

@@ -1,7 +1,8 @@
 """Credit certificates over HTTP: issue, download (JSON or PDF), revoke, verify, status list.
 
 Issuing and revoking belong to the platform. Downloads go to the platform,
-auditors, and the enterprise the certificate is about (only its own).
+auditors, and the enterprise the certificate is about (only its own: another
+enterprise gets the 404 of an unknown id).
 Verification and the status list need no key: any bank holding a
 certificate may check it, and the PDF's QR code must work for anyone.
 """
@@ -28,7 +29,7 @@ from ledger_service.api.schemas import verify as verify_schemas
 from ledger_service.certificates.credential import text_of
 from ledger_service.certificates.pdf import FontMissing, render
 from ledger_service.certificates.service import CertificateService, verify_here
-from ledger_service.core.errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
+from ledger_service.core.errors import InvalidInput, InvalidJSON, LedgerError, NotFound
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 
 router = APIRouter(tags=["certificates"])
@@ -39,6 +40,12 @@ PDF_TYPE = "application/pdf"
 
 class PdfUnavailable(LedgerError):
     code, status = "pdf_unavailable", 503
+
+
+class CertificateErased(LedgerError):
+    """The score the certificate stated was erased: there is nothing left to print."""
+
+    code, status = "certificate_erased", 410
 
 
 class IssueIn(BaseModel):
@@ -76,8 +83,9 @@ def _readable(ctx: Any, caller: Any, certificate_id: str) -> dict[str, Any]:
     require_role(caller, "platform", "auditor", "enterprise")
     record = CertificateService.of(ctx).get(_checked_id(certificate_id))
     if caller.role == "enterprise" and record["enterprise_id"] != caller.org:
-        raise Forbidden("an enterprise downloads only its own certificates",
-                        reason="not_own_enterprise")
+        # Another enterprise's certificate is not confirmed to exist: the 404 of an
+        # unknown id, byte for byte (as for events, access/read_policy.py).
+        raise NotFound(f"no certificate {certificate_id}", id=certificate_id)
     return record
 
 
@@ -101,6 +109,7 @@ async def issue(uscc: str, ctx: Ctx, caller: Caller,
 
 
 def _pdf(ctx: Any, record: dict[str, Any]) -> Response:
+    _erased(record)
     service = CertificateService.of(ctx)
     try:
         data = render(record, service.verify_url(record), issuer_name=ctx.settings.issuer_name,
@@ -116,6 +125,13 @@ def _pdf(ctx: Any, record: dict[str, Any]) -> Response:
 async def get_pdf(certificate_id: str, ctx: Ctx, caller: Caller) -> Response:
     record = _readable(ctx, caller, certificate_id)
     return await run_in_threadpool(_pdf, ctx, record)
+
+
+def _erased(record: dict[str, Any]) -> None:
+    if record.get("erased"):
+        raise CertificateErased("the score this certificate stated was erased; the "
+                                "certificate is revoked and its rating is gone",
+                                id=record["id"], status=record["status"])
 
 
 @router.get("/v1/certificates/{certificate_id}",
@@ -186,12 +202,20 @@ async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
     if not isinstance(doc, dict):
         raise InvalidInput("send the credential, or {\"id\", \"credential_hash\"}")
     if "proof" not in doc and "id" in doc and "credential_hash" in doc:
-        doc = _by_reference(ctx, doc)
-        if doc is None:
+        record = _by_reference(ctx, doc)
+        if record is None:
             verdict = Verdict()
             verdict.add("registered", False,
                         "this service issued no certificate with that id and hash")
             return JSON(verdict.as_dict())
+        if record.get("erased"):
+            # The stored credential lost its rating with the erased score: answer the
+            # revocation, not a verification of what is left.
+            verdict = Verdict()
+            verdict.add("registered", True, "this service issued this certificate")
+            verdict.add("status", False, "revoked: the score it stated was erased")
+            return JSON({**verdict.as_dict(), "certificate": _describe(record["credential"])})
+        doc = record["credential"]
 
     def work() -> dict[str, Any]:
         try:
@@ -204,7 +228,8 @@ async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
 
 
 def _by_reference(ctx: Any, ref: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored credential named by id and hash (what the PDF's QR code carries).
+    """The stored record of the credential named by id and hash (what the PDF's QR code
+    carries).
 
     Knowing both is knowing the certificate: the hash is unguessable, so this
     reveals nothing to someone who does not already hold the certificate.
@@ -217,7 +242,7 @@ def _by_reference(ctx: Any, ref: dict[str, Any]) -> dict[str, Any] | None:
         record = CertificateService.of(ctx).get(cert_id)
     except NotFound:
         return None
-    return record["credential"] if record["credential_hash"] == digest else None
+    return record if record["credential_hash"] == digest else None
 
 
 @router.get("/verify", include_in_schema=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from ledger_service.access.consent import ConsentBook
 from ledger_service.access.read_policy import ReadPolicy
@@ -19,7 +18,7 @@ from ledger_service.api.responses import JSON
 from ledger_service.api.schemas import enterprises as schemas
 from ledger_service.api.schemas import provenance as provenance_schemas
 from ledger_service.core.errors import Forbidden, InvalidInput
-from ledger_service.evidence.schemas import EVENT_TYPES
+from ledger_service.evidence.schemas import EVENT_TYPES, Instant
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 from ledger_service.provenance.graph import Provenance
 from ledger_service.provenance.trail import MAX_PAGE, TrailQuery, trail_page
@@ -43,9 +42,9 @@ def enterprise_trail(
         uscc: Uscc, ctx: Ctx, caller: Caller,
         types: Annotated[list[str] | None, Query(
             alias="type", description="Only these types (repeat for several)")] = None,
-        occurred_from: Annotated[AwareDatetime | None, Query(
+        occurred_from: Annotated[Instant | None, Query(
             description="occurred_at at or after this instant")] = None,
-        occurred_to: Annotated[AwareDatetime | None, Query(
+        occurred_to: Annotated[Instant | None, Query(
             description="occurred_at before this instant")] = None,
         cursor: Annotated[str | None, Query(max_length=200,
                                             description="next_cursor of the previous page")]

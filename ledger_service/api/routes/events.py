@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from ledger_service.access.consent import ConsentBook
-from ledger_service.access.loan_ownership import check_loan_ownership
+from ledger_service.access.loan_ownership import check_loan_steps
 from ledger_service.access.read_policy import READ_ALL_ROLES, ReadPolicy
 from ledger_service.access.write_policy import ERASE_ADAPTER, check_may_record, require_role
 from ledger_service.api.deps import Caller, Ctx
@@ -20,11 +20,12 @@ from ledger_service.api.errors import pydantic_details
 from ledger_service.api.responses import JSON
 from ledger_service.api.schemas import events as schemas
 from ledger_service.api.schemas.proofs import ProofBundle
+from ledger_service.certificates.erasure import erase
 from ledger_service.core.errors import InvalidInput, InvalidJSON, TooLarge
 from ledger_service.core.metrics import EVENTS_RECORDED
 from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
-from ledger_service.pipeline.erasure import Eraser
 from ledger_service.pipeline.intake import Submission
+from ledger_service.pipeline.reader import no_such_event
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -63,7 +64,7 @@ async def post_event(request: Request, ctx: Ctx, caller: Caller) -> JSON:
     body = await request.body()
     event = _parse(EVENT_ADAPTER, body, ctx)
     check_may_record(caller, 0, event)
-    check_loan_ownership(ctx.engine, caller, [event])
+    check_loan_steps(ctx.engine, caller, [event])
     raw = [_raw(body)] if event.get("signature") else [{}]
     result = (await ctx.intake.record(Submission(caller.org, [event], raw_events=raw)))[0]
     if not result.duplicate:
@@ -87,7 +88,7 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
                        limit=limit, count=len(events))
     for index, event in enumerate(events):
         check_may_record(caller, index, event)
-    check_loan_ownership(ctx.engine, caller, events)
+    check_loan_steps(ctx.engine, caller, events)
 
     signed = "signature" in bulk or any(e.get("signature") for e in events)
     raw = _raw(body) if signed else None
@@ -103,14 +104,19 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
 
 
 def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
-    """Consent-gated read of one event (read_access): 404 if unknown, 403 with a reason.
+    """Consent-gated read of one event (read_policy).
 
+    A caller with no relationship to the event's enterprise gets the very 404 of an
+    unknown id; a related caller who may not read this event gets 403 with a reason.
     Platform and auditor read everything: no extra query on the proof hot path.
     """
     if caller.role in READ_ALL_ROLES:
         return
     row = ctx.reader.event_row(event_id)
-    ReadPolicy(ConsentBook(ctx.engine), caller).check_event(row.enterprise_id, row.type)
+    policy = ReadPolicy(ConsentBook(ctx.engine), caller)
+    if not policy.related(row.enterprise_id):
+        raise no_such_event(event_id)
+    policy.check_event(row.enterprise_id, row.type)
 
 
 @router.get("/{event_id}", summary="An event, its status and batch",
@@ -131,9 +137,9 @@ def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
              openapi_extra=_ERASE_SCHEMA,
              response_model=schemas.ErasureReceipt, responses=schemas.ERASE_RESPONSES)
 async def erase_event(event_id: str, request: Request, ctx: Ctx, caller: Caller) -> JSON:
-    """Deletes payload and salt, keeps commitment and leaf, records an event.erased."""
+    """Deletes payload, salt and org signature, keeps commitment and leaf, records an
+    event.erased; first revokes and redacts every certificate stating the event."""
     require_role(caller, "platform")
     body = _parse(ERASE_ADAPTER, await request.body(), ctx)
-    eraser = Eraser(ctx.engine, ctx.recorder)
-    # The write waits for the database's writer: off the event loop.
-    return JSON(await run_in_threadpool(eraser.erase, event_id, body["reason"], caller.org))
+    # Ledger writes (certificates) and the database's writer: off the event loop.
+    return JSON(await run_in_threadpool(erase, ctx, event_id, body["reason"], caller.org))

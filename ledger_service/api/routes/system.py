@@ -10,7 +10,9 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from ledger_service.api.deps import Ctx
+from ledger_service.access.read_policy import READ_ALL_ROLES
+from ledger_service.access.write_policy import require_role
+from ledger_service.api.deps import Caller, Ctx
 from ledger_service.api.responses import JSON
 from ledger_service.api.schemas import system as schemas
 from ledger_service.core.metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
@@ -73,9 +75,12 @@ def readyz(ctx: Ctx) -> JSON:
     return JSON({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
-            responses=schemas.METRICS_RESPONSES)
-def metrics(ctx: Ctx) -> Response:
+@router.get("/metrics", summary="Prometheus metrics (platform and auditor keys)",
+            response_class=PlainTextResponse, responses=schemas.METRICS_RESPONSES)
+def metrics(ctx: Ctx, caller: Caller) -> Response:
+    # Per-type event counts and anchoring lag describe the ledger's business: operators
+    # (platform) and auditors only. Prometheus sends the key with `authorization`.
+    require_role(caller, *READ_ALL_ROLES)
     if ctx.backends:
         with contextlib.suppress(Exception):  # metrics must render even if the DB is down
             anchor_lag(ctx)
