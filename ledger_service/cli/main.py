@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,10 @@ def _ctx(settings: Settings | None = None) -> Any:
     return LedgerContext.open(settings or Settings())
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
@@ -50,6 +55,9 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
         err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
                   "use --workers 1, LEDGER_EVM_NODE=auto or point LEDGER_EVM_RPC_URL at a node")
         raise typer.Exit(2)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through
+    # Python then, so the finally below stops the node cleanly (it saves its state)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     plan, node = serve_plan(settings)
     try:
         if workers > 1 and settings.certificate_tokens and plan.evm_kind not in ("node", "url"):
