@@ -34,6 +34,7 @@ import ctypes
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -463,6 +464,10 @@ class NodeSupervisor:
         command = [str(self._binary), "--host", config.host, "--port", str(config.port),
                    "--chain-id", str(config.chain_id), "--state", str(config.state_path),
                    "--state-interval", str(config.state_interval)]
+        if not config.state_path.exists():
+            # A new chain: its genesis hash is its identity, and anvil's genesis depends
+            # only on the start second; a random genesis time keeps two chains apart.
+            command += ["--timestamp", str(int(time.time()) - secrets.randbelow(2**24))]
         with open(config.log_path, "ab") as log_file:
             log_file.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} "
                            f"starting: {' '.join(command)}\n".encode())
