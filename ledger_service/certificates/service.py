@@ -225,6 +225,7 @@ class CertificateService:
         self.store.save(record)
         record["token"] = self._ledger(lambda: tokens.mint(owner, int(token["tokenId"]), digest)
                                        ) if tokens is not None and token is not None else None
+        self._durable()
         fabric = self.fabric()
         if fabric is not None:
             record["fabric"] = self._ledger(
@@ -268,6 +269,23 @@ class CertificateService:
         return record
 
     # ---------------------------------------------------------------- helpers
+
+    def _durable(self) -> None:
+        """On the local node, wait until the token is saved: a node crash cannot take it back.
+
+        Anchors are reconciled after a crash, tokens are not, so a certificate
+        is not handed out before its token is in the node's saved state.
+        """
+        node = self.ctx.extras.get("evm_node")
+        if node is None or self.ctx.extras.get("certificate_token") is None:
+            return
+        import time
+
+        from anchoring.evm.node import wait_saved
+
+        if not wait_saved(node.state_path, time.time_ns(), timeout=3 * node.state_interval + 5):
+            raise LedgerUnavailable("the local EVM node did not save the certificate token; "
+                                    "retry")
 
     @staticmethod
     def _holder(tokens: Any, holder: str | None) -> str | None:
