@@ -8,6 +8,7 @@ verifier accepts it, and that changing one stored byte is caught.
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -235,6 +236,11 @@ def _keep_serving(url: str, tokens: dict[str, str]) -> None:
         f"auditor key:    {tokens['auditor']}\n"
         f"enterprise key: {tokens[ENTERPRISES[0].uscc]} ({ENTERPRISES[0].uscc})",
         border_style="cyan"))
+    def stop(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         while True:
             time.sleep(3600)
