@@ -440,7 +440,8 @@ def ledger_backend(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
         chain = connect(args.evm_url)
         return ({"LEDGER_EVM_RPC_URL": args.evm_url},
                 EvmBackend(chain, deploy_contracts(chain).anchor_registry))
-    return {}, None
+    # no ledger named: measure intake alone, as before the local node became the default
+    return {"LEDGER_EVM_NODE": "off"}, None
 
 
 def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:

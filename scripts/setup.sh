@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up the project from a fresh clone: a virtualenv with the package installed.
-#   scripts/setup.sh          runtime only (enough for `ledger demo` and `ledger serve`)
-#   scripts/setup.sh --dev    plus test tools, the contract compiler and a local EVM node
-#                             (npm), Chromium for the browser tests and CJK fonts (Debian)
+#   scripts/setup.sh          runtime: the package and the local EVM node (anvil, from npm)
+#                             that `ledger serve` anchors on when no ledger is configured
+#   scripts/setup.sh --dev    plus test tools, Chromium for the browser tests (Debian)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,7 +57,13 @@ if (( ${#need_apt[@]} )); then
   fi
 fi
 
-if (( dev )) && command -v npm >/dev/null 2>&1 && [[ -f anchoring/evm/package.json ]]; then
+# The local EVM node (anvil) is the default ledger, so the runtime needs it too; the same
+# npm install brings the contract compiler the tests use.
+if command -v npm >/dev/null 2>&1 && [[ -f anchoring/evm/package.json ]]; then
   npm ci --prefix anchoring/evm --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+else
+  echo "setup: npm not found: the local EVM node (anvil) is not installed, so 'ledger serve'" \
+       "anchors on nothing unless LEDGER_FABRIC_PROFILE or LEDGER_EVM_RPC_URL is set." \
+       "Install Node.js and npm, then run scripts/setup.sh again." >&2
 fi
 echo "setup: ready (.venv)"

@@ -50,7 +50,7 @@ from ledger_service.certificates.store import CertificateStore
 from ledger_service.core.errors import Conflict, InvalidInput, LedgerError, NotFound
 from ledger_service.evidence.schemas import EVENT_ADAPTER
 from ledger_service.evidence.story import ENTERPRISES
-from ledger_service.store.tables import EVENTS
+from ledger_service.store.tables import ANCHORS, EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ RATING_KEPT = ("type", "scoreEvent", "scoreRange")
 
 class NoSealedScore(LedgerError):
     code, status = "no_sealed_score", 409
+
+
+class NotAnchored(LedgerError):
+    """Scores exist but none is anchored on a configured ledger (or none is configured)."""
+
+    code, status = "not_anchored", 409
 
 
 class LedgerUnavailable(LedgerError):
@@ -183,20 +189,38 @@ class CertificateService:
         return None, None
 
     def latest_score(self, uscc: str) -> str:
-        """Id of the enterprise's most recent score.computed that a batch holds."""
+        """Id of the enterprise's latest score.computed whose batch a configured ledger holds.
+
+        A certificate rests only on anchored evidence: a merely sealed score
+        would make the certificate fail its own ``evidence.anchor`` check.
+        """
+        ledgers = sorted({b.name for b in self.ctx.backends})
         with self.ctx.engine.connect() as conn:
             rows = conn.execute(select(EVENTS.c.id, EVENTS.c.pos)
                                 .where(EVENTS.c.enterprise_id == uscc)
                                 .where(EVENTS.c.type == "score.computed")
                                 .where(EVENTS.c.body.is_not(None))
                                 .order_by(EVENTS.c.pos.desc()).limit(50)).all()
-        for row in rows:
-            if self.ctx.reader.batch_of(row.pos) is not None:
-                return row.id
-        pending = " (its latest score is still pending; retry after the next seal)" \
-            if rows else ""
-        raise NoSealedScore(f"enterprise {uscc} has no sealed score.computed{pending}",
-                            enterprise_id=uscc)
+            if not rows:
+                raise NoSealedScore(f"enterprise {uscc} has no score.computed to certify",
+                                    enterprise_id=uscc)
+            if not ledgers:
+                raise NotAnchored("no ledger is configured, so no score is anchored: configure "
+                                  "LEDGER_FABRIC_PROFILE or LEDGER_EVM_RPC_URL, or run the "
+                                  "local EVM node (scripts/setup.sh installs it)",
+                                  enterprise_id=uscc, ledgers=[])
+            for row in rows:
+                batch = self.ctx.reader.batch_of(row.pos)
+                if batch is None:
+                    continue
+                held = conn.execute(select(ANCHORS.c.backend)
+                                    .where(ANCHORS.c.batch_seq == batch.seq)
+                                    .where(ANCHORS.c.backend.in_(ledgers))).first()
+                if held is not None:
+                    return row.id
+        raise NotAnchored(f"enterprise {uscc} has no score anchored on {', '.join(ledgers)} "
+                          "yet; retry in a few seconds, once the anchor worker has written "
+                          "its batch", enterprise_id=uscc, ledgers=ledgers)
 
     def status_list_credential(self, list_id: int) -> dict[str, Any]:
         if list_id != 0:
@@ -278,6 +302,7 @@ class CertificateService:
             if tokens is not None and token is not None:
                 receipt = self._ledger(lambda: tokens.mint(owner, int(token["tokenId"]), digest))
                 record = self._progress(certificate_id, token=receipt)
+                self._durable()
             fabric = self.fabric()
             if fabric is not None:
                 receipt = self._ledger(
@@ -387,6 +412,23 @@ class CertificateService:
 
     # ---------------------------------------------------------------- helpers
 
+    def _durable(self) -> None:
+        """On the local node, wait until the token is saved: a node crash cannot take it back.
+
+        Anchors are reconciled after a crash, tokens are not, so a certificate
+        is not handed out before its token is in the node's saved state.
+        """
+        node = self.ctx.extras.get("evm_node")
+        if node is None or self.ctx.extras.get("certificate_token") is None:
+            return
+        import time
+
+        from anchoring.evm.node import wait_saved
+
+        if not wait_saved(node.state_path, time.time_ns(), timeout=3 * node.state_interval + 5):
+            raise LedgerUnavailable("the local EVM node did not save the certificate token; "
+                                    "retry")
+
     @staticmethod
     def _holder(tokens: Any, holder: str | None) -> str | None:
         if tokens is None:
@@ -434,7 +476,7 @@ class RecoveryThread(threading.Thread):
 
 
 __all__ = ["CertificateService", "Conflict", "IssuanceInterrupted", "LedgerUnavailable",
-           "NoSealedScore", "RecoveryThread", "verify_here"]
+           "NoSealedScore", "NotAnchored", "RecoveryThread", "verify_here"]
 
 
 def verify_here(ctx: Any, doc: Any) -> Any:

@@ -8,6 +8,7 @@ verifier accepts it, and that changing one stored byte is caught.
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -140,14 +141,18 @@ def _tamper(ctx: LedgerContext, event_id: str) -> str:
     return f'rate_bp digit {old!r} -> {new!r} in the stored approval'
 
 
-def run_demo(data_dir: Path | None, use_fabric: bool = True) -> int:
-    """Run the story; 0 when every step behaved as it must (including tampering caught)."""
+def run_demo(data_dir: Path | None, use_fabric: bool = True, serve: bool = False) -> int:
+    """Run the story; 0 when every step behaved as it must (including tampering caught).
+
+    With ``serve`` the service keeps running after the story (its certificate's
+    QR code and status list stay reachable) until Ctrl-C.
+    """
     tmp = None
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="ledger-demo-")
         data_dir = Path(tmp.name)
     try:
-        return _run(data_dir, use_fabric)
+        return _run(data_dir, use_fabric, serve)
     except DemoFailure as exc:
         console.print(f"[bold red]demo failed:[/bold red] {exc}")
         return 1
@@ -156,8 +161,9 @@ def run_demo(data_dir: Path | None, use_fabric: bool = True) -> int:
             tmp.cleanup()
 
 
-def _run(data_dir: Path, use_fabric: bool) -> int:
-    from ledger_service.pipeline.ledgers import attach_backends
+def _run(data_dir: Path, use_fabric: bool, serve: bool = False) -> int:
+    from ledger_service.pipeline.ledgers import attach_backends, demo_fabric, plan_ledgers
+    from ledger_service.runtime.node import NodeUnavailable, start_node
 
     console.print(Panel.fit("[bold]Credit evidence ledger — demo[/bold]\n"
                             "Scores, consents and loan steps become evidence events, sealed "
@@ -166,14 +172,28 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
     port = free_port()
     settings = Settings(data_dir=data_dir, database_url=None, ledger_id="demo-credit-evidence",
                         batch_max_events=8, batch_max_seconds=0.3, signing_key=None,
-                        public_url=f"http://127.0.0.1:{port}")
+                        public_url=f"http://127.0.0.1:{port}", evm_node="auto",
+                        evm_node_port=free_port(), evm_rpc_url=None, fabric_profile=None)
     ctx = LedgerContext.open(settings)
     # A shared Fabric channel binds each ledger id to one key for good (rotation is an
     # explicit act), so every demo ledger, with its fresh key, gets an id of its own.
     settings.ledger_id = f"demo-{ctx.key.key_id.split(':')[-1]}"
     console.print(f"[bold]1. Ledger[/bold] {settings.ledger_id} in {data_dir} (SQLite), "
                   f"service key {ctx.key.key_id}")
-    where = attach_backends(ctx, demo=True, use_fabric=use_fabric, say=console.print)
+    found = demo_fabric(console.print) if use_fabric else None
+    plan = plan_ledgers(settings, fabric_profile=found[0] if found else None)
+    node = None
+    if plan.evm_kind == "node":
+        try:
+            node = start_node(plan)
+            console.print(f"  local EVM node (anvil) at {node.url}, chain state in "
+                          f"{plan.node.directory}")
+        except NodeUnavailable as exc:
+            plan = plan_ledgers(settings, fabric_profile=found[0] if found else None,
+                                node_error=str(exc))
+    if plan.anchors_nowhere:
+        console.print(f"  [bold red]anchoring: none[/bold red] — {plan.problem}")
+    where = attach_backends(ctx, plan=plan, fabric_backend=found[1] if found else None)
     tokens = {"platform": ctx.keys.create("platform", PLATFORM_ORG)[1],
               "bank": ctx.keys.create("bank", BANK_ORG)[1],
               "auditor": ctx.keys.create("auditor", "cicpa-audit")[1]}
@@ -191,10 +211,41 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
             console.print(f"[bold]2. Recording evidence[/bold] through the HTTP API at {url}")
             ids = _record_story(client, tokens)
             code = _prove(ctx, client, tokens, ids, data_dir, where)
-            _certificate_step(client, tokens, data_dir)
+            if where is not None:
+                _certificate_step(client, tokens, data_dir)
+            if found is not None:
+                console.print("[bold]Fabric[/bold]: the test network is still running (the "
+                              "demo leaves it up for the next run); stop it with "
+                              "[cyan]scripts/network.sh down[/cyan]")
+            if serve:
+                _keep_serving(url, tokens)
             return code
     finally:
         ctx.close()
+        if node is not None:
+            node.stop()
+
+
+def _keep_serving(url: str, tokens: dict[str, str]) -> None:
+    """Keep the service up after the story, until Ctrl-C, with one API key per role."""
+    console.print(Panel.fit(
+        f"[bold]The service keeps running at {url}[/bold] (Ctrl-C stops it)\n"
+        f"verification page: {url}/verify   API documentation: {url}/docs\n"
+        f"platform key:   {tokens['platform']}\n"
+        f"bank key:       {tokens['bank']}\n"
+        f"auditor key:    {tokens['auditor']}\n"
+        f"enterprise key: {tokens[ENTERPRISES[0].uscc]} ({ENTERPRISES[0].uscc})",
+        border_style="cyan"))
+    def stop(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopped")
 
 
 def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],

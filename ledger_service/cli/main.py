@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,31 +29,63 @@ def _ctx(settings: Settings | None = None) -> Any:
     return LedgerContext.open(settings or Settings())
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           workers: Annotated[int, typer.Option(
               help="API processes; one of them seals and anchors (leader lock)")] = 1,
           log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info") -> None:
-    """Run the API with the batcher (and anchor workers, when ledgers are configured)."""
+    """Run the API with the batcher and the anchor workers.
+
+    With no ledger configured, the local EVM node (anvil, chain state in the
+    data dir) is started here, before any worker, and stopped on shutdown.
+    """
     import uvicorn
 
-    settings = Settings()
-    if workers > 1 and settings.evm_enabled and not settings.evm_rpc_url:
-        err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
-                  "use --workers 1 or point LEDGER_EVM_RPC_URL at a node")
-        raise typer.Exit(2)
-    if workers > 1 and settings.certificate_tokens and not settings.evm_rpc_url:
-        # Each process would mint on its own in-process chain; no verifier could find them.
-        os.environ["LEDGER_CERTIFICATE_TOKENS"] = "false"
-        err.print("[yellow]note:[/yellow] certificate tokens are off: the embedded EVM chain "
-                  "cannot be shared by several processes (set LEDGER_EVM_RPC_URL)")
-    from ledger_service.api.limits import http_protocol
+    from ledger_service.pipeline.ledgers import attach_backends, summary
+    from ledger_service.runtime.node import serve_plan
 
-    _ctx(settings).close()  # migrate once, before any worker starts
-    uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=False, http=http_protocol(),
-                h11_max_incomplete_event_size=settings.max_header_bytes)
+    settings = Settings()
+    if workers > 1 and settings.evm_enabled and not settings.evm_rpc_url \
+            and settings.evm_node == "off":
+        err.print("[red]error:[/red] the embedded EVM chain lives inside one process; "
+                  "use --workers 1, LEDGER_EVM_NODE=auto or point LEDGER_EVM_RPC_URL at a node")
+        raise typer.Exit(2)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through
+    # Python then, so the finally below stops the node cleanly (it saves its state)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    plan, node = serve_plan(settings)
+    try:
+        if workers > 1 and settings.certificate_tokens and plan.evm_kind not in ("node", "url"):
+            # Each process would mint on its own in-process chain; no verifier could find them.
+            os.environ["LEDGER_CERTIFICATE_TOKENS"] = "false"
+            err.print("[yellow]note:[/yellow] certificate tokens are off: the embedded EVM "
+                      "chain cannot be shared by several processes (set LEDGER_EVM_RPC_URL)")
+        ctx = _ctx(settings)  # migrate once, before any worker starts
+        try:
+            if node is not None:
+                attach_backends(ctx, plan=plan)  # deploy the contracts once, here
+            where = summary(plan, ctx)
+        finally:
+            ctx.close()
+        if plan.anchors_nowhere:
+            err.print(f"[bold red]anchoring: NONE[/bold red] — {plan.problem}. Batches are "
+                      "sealed and signed but anchored on no ledger, and certificates are "
+                      "refused (409 not_anchored) until one is configured.")
+        else:
+            err.print(f"anchoring on {where}")
+        from ledger_service.api.limits import http_protocol
+
+        uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
+                    workers=workers, log_level=log_level, access_log=False,
+                    http=http_protocol(), h11_max_incomplete_event_size=settings.max_header_bytes)
+    finally:
+        if node is not None:
+            node.stop()
 
 
 @app.command()
@@ -224,10 +257,13 @@ def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to a
 
     from ledger_service.pipeline.audit import Auditor
     from ledger_service.pipeline.ledgers import persistent_backends
+    from ledger_service.runtime.node import reading_node
 
     ctx = _ctx()
+    node = reading_node(ctx.settings)
     try:
-        backends = persistent_backends(ctx, say=err.print)
+        plan = node.__enter__()
+        backends = persistent_backends(ctx, plan, say=err.print)
         auditor = Auditor(ctx.engine, {ctx.key.key_id: ctx.key.public_key_b64},
                           ctx.settings.ledger_id, backends)
         with Progress(console=err, transient=True) as bar:
@@ -236,6 +272,7 @@ def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to a
                 task, completed=done, total=total))
     finally:
         ctx.close()
+        node.__exit__(None, None, None)
     findings = report.findings or []
     if as_json:
         print(json.dumps({"ok": report.ok, "batches": report.batches, "events": report.events,
@@ -354,11 +391,14 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
 def demo(data_dir: Annotated[Path | None, typer.Option(
         help="Keep the demo's ledger here (default: a temporary directory)")] = None,
          fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
-         = True) -> None:
+         = True,
+         serve: Annotated[bool, typer.Option(
+             "--serve", help="Keep the service running after the story, until Ctrl-C")]
+         = False) -> None:
     """Run the whole story end to end and show each proof checked."""
     from ledger_service.cli.demo import run_demo
 
-    sys.exit(run_demo(data_dir, use_fabric=fabric))
+    sys.exit(run_demo(data_dir, use_fabric=fabric, serve=serve))
 
 
 @app.command("config")
@@ -373,6 +413,20 @@ def show_config() -> None:
             value = "(set)"
         table.add_row(env, str(value), field.description or "")
     out.print(table)
+    from ledger_service.pipeline.ledgers import plan_ledgers, recorded_deployment, summary
+    from ledger_service.store.engine import make_engine
+
+    plan = plan_ledgers(settings)
+    where = summary(plan)
+    engine = (make_engine(settings) if plan.evm_kind == "node"
+              and plan.node.identity_path.exists() else None)
+    if engine is not None:
+        deployment = recorded_deployment(engine, plan)
+        engine.dispose()
+        if deployment is not None:
+            where += (f"; registry {deployment.anchor_registry}, token "
+                      f"{deployment.certificate_token} (chain {deployment.chain_id})")
+    out.print(f"anchoring: {where}", soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
 
-    data_dir: Path = Field(Path("./data"), description="Where the SQLite file and the "
-                           "service key live")
+    data_dir: Path = Field(Path("./data"), description="Where the SQLite file, the "
+                           "service key and the local EVM node's chain live")
     database_url: str | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL", "LEDGER_DATABASE_URL"),
         description="SQLAlchemy URL; unset means a SQLite file in the data dir. "
@@ -52,15 +52,24 @@ class Settings(BaseSettings):
     evm_private_key: str | None = Field(None, description="Hex private key that signs EVM "
                                         "transactions; unset means the node's first unlocked "
                                         "account (or the embedded chain's)")
-    evm_enabled: bool = Field(False, description="Anchor on EVM too (the embedded eth-tester "
-                              "chain when no RPC URL is set)")
+    evm_enabled: bool = Field(False, description="Anchor on EVM too when Fabric is "
+                              "configured (the local node when no RPC URL is set)")
+    evm_node: str = Field("auto", pattern="^(auto|off)$", description="auto: with no "
+                          "Fabric profile and no RPC URL, anchor on a local EVM node (anvil) "
+                          "whose chain lives in the data dir; off: never start it")
+    evm_node_port: int = Field(8545, ge=1, le=65535, description="127.0.0.1 port of the "
+                               "local EVM node")
+    evm_node_chain_id: int = Field(31337, ge=1, description="Chain id of the local EVM node")
+    evm_node_state_interval: int = Field(1, ge=1, le=3600, description="Seconds between "
+                                         "saves of the local node's chain state")
+    anvil: Path | None = Field(None, description="The anvil binary of the local EVM node; "
+                               "unset means the one npm installed in anchoring/evm, else PATH")
     anchor_retry_max_seconds: float = Field(30.0, gt=0, description="Longest backoff between "
                                             "anchor retries")
     certificate_valid_days: int = Field(365, ge=1, le=3650, description="Validity of a credit "
                                         "certificate (validFrom to validUntil), in days")
     certificate_tokens: bool = Field(True, description="Mint a soulbound ERC-721 token per "
-                                     "certificate (embedded eth-tester chain unless "
-                                     "LEDGER_EVM_RPC_URL is set)")
+                                     "certificate, on the EVM chain headers are anchored on")
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL the service is "
                             "reached at: status list and verification page links in "
                             "certificates and QR codes")
@@ -85,6 +94,11 @@ class Settings(BaseSettings):
                     return "postgresql+psycopg://" + url[len(prefix):]
             return url
         return f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    @property
+    def evm_node_dir(self) -> Path:
+        """Where the local EVM node keeps its chain state, identity and log."""
+        return self.data_dir / "evm-node"
 
     @property
     def is_sqlite(self) -> bool:

@@ -25,6 +25,7 @@ from anchoring.backend import AnchorBackend, AnchorRefused, AnchorUnavailable
 from ledger_proof.signing import ServiceKey
 from ledger_service.core.metrics import ANCHOR_FAILURES, ANCHORED
 from ledger_service.pipeline.leader import LeaderLock
+from ledger_service.pipeline.reconcile import reconcile
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import ANCHORS, BATCHES
 
@@ -85,6 +86,10 @@ class AnchorWorker(threading.Thread):
         self.lock = LeaderLock(engine, ANCHOR_LOCK_BASE + _KEY_OF.get(backend.name, 9),
                                f"{backend.name} anchoring")
         self.stopping = threading.Event()
+        #: compare the ledger with the store before anchoring, again after a "gap"
+        #: refusal (the ledger lost its last writes) and every reconcile_seconds idle
+        self.reconciled_at: float | None = None
+        self.reconcile_seconds = 5.0
         self.registered = False
         self.failures = 0
         self.state: dict[str, Any] = {"ok": True, "last_error": None, "failures": 0}
@@ -97,10 +102,16 @@ class AnchorWorker(threading.Thread):
             if not self.registered:
                 self.backend.register_ledger(self.ledger_id, self.key.public_key_b64)
                 self.registered = True
+            if (self.reconciled_at is None
+                    or time.monotonic() - self.reconciled_at > self.reconcile_seconds):
+                reconcile(self.engine, self.backend, self.ledger_id)
+                self.reconciled_at = time.monotonic()
             anchored = anchor_pending(self.engine, self.backend)
         except AnchorUnavailable as exc:
             return self._failed("unavailable", exc)
         except AnchorRefused as exc:
+            if exc.reason == "gap":
+                self.reconciled_at = None  # the ledger is behind the store: compare first
             return self._failed(f"refused:{exc.reason}", exc)
         except Exception as exc:
             log.exception("anchor %s: unexpected error", self.backend.name)

@@ -34,6 +34,8 @@ from ledger_proof.signing import InvalidKey, InvalidSignature, verify
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 _EVENT_CHUNK = 5000
+#: Receipt fields compared with what the ledger says about the same header.
+_RECEIPT_FIELDS = ("tx_hash", "tx_id", "block_number", "contract", "chain_id")
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,9 @@ class Auditor:
 
     def _ledgers(self, batch: Any, header: dict[str, Any]) -> None:
         with self.engine.connect() as conn:
-            receipts = {r.backend for r in conn.execute(
-                select(ANCHORS.c.backend).where(ANCHORS.c.batch_seq == batch.seq))}
+            receipts = {r.backend: orjson.loads(r.receipt) for r in conn.execute(
+                select(ANCHORS.c.backend, ANCHORS.c.receipt)
+                .where(ANCHORS.c.batch_seq == batch.seq))}
         expected = hashlib.sha256(header_bytes(header)).hexdigest()
         for backend in self.backends:
             try:
@@ -230,3 +233,19 @@ class Auditor:
                 self.flag("ledger_mismatch", f"{backend.name} holds header hash "
                           f"{stored.header_hash}, the store's header hashes to {expected}",
                           batch.seq)
+                continue
+            self._receipt(backend.name, receipts.get(backend.name), stored.receipt or {},
+                          batch.seq)
+
+    def _receipt(self, backend: str, receipt: dict[str, Any] | None, held: dict[str, Any],
+                 seq: int) -> None:
+        """The stored receipt must name the transaction and block the ledger holds."""
+        if receipt is None:
+            return  # anchored but not yet recorded: the worker records it on its next round
+        differs = [f"{name} {receipt[name]!r} (ledger: {held[name]!r})"
+                   for name in _RECEIPT_FIELDS
+                   if receipt.get(name) is not None and held.get(name) is not None
+                   and str(receipt[name]).lower() != str(held[name]).lower()]
+        if differs:
+            self.flag("receipt_mismatch", f"the {backend} receipt names " + ", ".join(differs),
+                      seq)

@@ -16,8 +16,9 @@ from ledger_proof.certificates.dataintegrity import add_proof, verify_proof
 from ledger_proof.certificates.multibase import did_key, did_key_method
 from ledger_service.certificates.credential import certificate_id_of, credential_hash
 from ledger_service.evidence.story import score_event
+from ledger_service.runtime.context import LedgerContext
 
-from .conftest import E1, E2, CertApi, failed
+from .conftest import E1, E2, CertApi, failed, with_evm
 
 
 def test_issue_states_the_latest_sealed_score(capi: CertApi) -> None:
@@ -251,3 +252,25 @@ def test_an_unreachable_chain_is_a_503_and_nothing_is_claimed_as_issued(
     del tokens.mint
     retry = sqlite_capi.issue()
     assert retry["status"] == "active" and retry["number"].endswith("000002")
+
+
+def test_certificate_only_from_an_anchored_score(sqlite_ctx: LedgerContext) -> None:
+    """Sealed is not enough: 409 not_anchored until a configured ledger holds the batch,
+    and the certificate issued then verifies valid at once."""
+    bare = CertApi(sqlite_ctx)  # no ledger attached
+    bare.record("platform", score_event(E1, 742, "A", (78, 71, 66)))
+    bare.ctx.sealer.seal_all()
+    r = bare.post(f"/v1/enterprises/{E1}/certificates", "platform", {})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_anchored"
+    assert "configure" in r.json()["error"]["message"]
+    with_evm(sqlite_ctx)
+    newer = bare.record("platform", score_event(E1, 801, "AA", (80, 80, 80), hours=1))
+    bare.ctx.sealer.seal_all()
+    r = bare.post(f"/v1/enterprises/{E1}/certificates", "platform", {})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_anchored"
+    assert r.json()["error"]["details"]["ledgers"] == ["evm"]
+    bare.settle()
+    issued = bare.issue()
+    assert issued["score_event"] == newer
+    verdict = bare.verify(issued["credential"])
+    assert verdict["valid"] is True, failed(verdict)

@@ -17,6 +17,7 @@ from ledger_service.api.responses import JSON
 from ledger_service.api.schemas import system as schemas
 from ledger_service.core.metrics import ANCHOR_LAG_BATCHES, ANCHOR_LAG_SECONDS, REGISTRY
 from ledger_service.pipeline.batcher import sealed_upto
+from ledger_service.pipeline.ledgers import describe
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 router = APIRouter(tags=["system"])
@@ -52,7 +53,21 @@ def anchor_lag(ctx: Ctx) -> dict[str, dict[str, float | int]]:
     return lag
 
 
-@router.get("/readyz", summary="Readiness: database reachable, anchoring lag",
+def anchoring(ctx: Ctx) -> dict[str, object]:
+    """Which ledgers headers are anchored on, where their data lives; "none" says why."""
+    plan = ctx.extras.get("ledger_plan")
+    if plan is not None:
+        ledgers: list[dict[str, object]] = list(describe(plan, ctx))
+    else:
+        ledgers = [{"backend": b.name} for b in ctx.backends]
+    if not ledgers:
+        reason = getattr(plan, "problem", None) or "no ledger configured"
+        return {"ledger": "none", "reason": reason}
+    return {"ledger": " and ".join(str(entry["backend"]) for entry in ledgers),
+            "ledgers": ledgers}
+
+
+@router.get("/readyz", summary="Readiness: database reachable, anchoring ledger and lag",
             response_model=schemas.Readiness, responses=schemas.READY_RESPONSES)
 def readyz(ctx: Ctx) -> JSON:
     checks: dict[str, object] = {}
@@ -66,6 +81,7 @@ def readyz(ctx: Ctx) -> JSON:
     except Exception as exc:
         ready = False
         checks["database"] = {"ok": False, "error": type(exc).__name__}
+    checks["anchoring"] = anchoring(ctx)
     if ready and ctx.backends:
         lag = anchor_lag(ctx)
         workers = {w.backend.name: w for w in ctx.extras.get("anchor_workers", [])}
