@@ -97,7 +97,15 @@ class KeyStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(API_KEYS).order_by(API_KEYS.c.id)).all()
         return [{"id": r.id, "prefix": r.prefix, "role": r.role, "org": r.org, "label": r.label,
-                 "created_us": r.created_us, "revoked": r.revoked_us is not None} for r in rows]
+                 "created_us": r.created_us, "revoked": r.revoked_us is not None,
+                 "revoked_us": r.revoked_us} for r in rows]
+
+    def get(self, key_id: int) -> dict:
+        """One key's listing row (never its token, which is not stored)."""
+        for row in self.list():
+            if row["id"] == key_id:
+                return row
+        raise NotFound(f"no API key with id {key_id}")
 
     def revoke(self, key_id: int) -> None:
         with write_transaction(self.engine) as conn:
