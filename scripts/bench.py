@@ -31,9 +31,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ledger_proof.bundle import verify_bundle  # noqa: E402
 from ledger_service.api.server import free_port  # noqa: E402
 from ledger_service.evidence.story import ENTERPRISES, score_event  # noqa: E402
-from ledger_service.proof.bundle import verify_bundle  # noqa: E402
 
 PG_ADMIN = os.environ.get("LEDGER_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -404,13 +404,13 @@ def bench_anchoring(url: str, token: str, backend: Any, seconds: float) -> dict[
 def _direct_tx_rate(backend: Any, count: int) -> float:
     """Transactions per second when every event is its own ledger transaction (the naive
     design), measured with synthetic headers on a ledger id of its own."""
-    from ledger_service.proof.headers import (
+    from ledger_proof.headers import (
         GENESIS_PREV_HASH,
         header_bytes,
         header_hash,
         make_header,
     )
-    from ledger_service.proof.signing import ServiceKey
+    from ledger_proof.signing import ServiceKey
 
     key = ServiceKey.generate()
     ledger_id = f"bench-direct-{uuid.uuid4().hex[:8]}"

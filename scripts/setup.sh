@@ -25,9 +25,9 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if (( dev )); then
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet -e "./verifier[fabric]" -e ".[dev]"
 else
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet -e "./verifier[fabric]" -e .
 fi
 
 # System packages: a CJK font for the certificate PDF (TrueType: reportlab cannot embed

@@ -10,6 +10,8 @@ import pytest
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
+from ledger_proof.bundle import verify_bundle
+from ledger_proof.canonical import canonicalize
 from ledger_service.evidence.story import (
     BANK_ORG,
     ENTERPRISES,
@@ -17,8 +19,6 @@ from ledger_service.evidence.story import (
     loan_event,
     score_event,
 )
-from ledger_service.proof.bundle import verify_bundle
-from ledger_service.proof.canonical import canonicalize
 from ledger_service.store.tables import EVENTS
 
 from .conftest import Api

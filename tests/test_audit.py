@@ -13,13 +13,13 @@ import orjson
 import pytest
 from sqlalchemy import delete, select, update
 
+from ledger_proof.headers import header_bytes
+from ledger_proof.signing import ServiceKey
 from ledger_service.evidence.schemas import EVENT_ADAPTER
 from ledger_service.evidence.story import ENTERPRISES, score_event
 from ledger_service.pipeline.anchor_worker import anchor_pending
 from ledger_service.pipeline.audit import Auditor
 from ledger_service.pipeline.ledgers import evm_backend
-from ledger_service.proof.headers import header_bytes
-from ledger_service.proof.signing import ServiceKey
 from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import BATCHES, EVENTS
@@ -112,7 +112,7 @@ def test_forged_batch_is_found(ctx: LedgerContext) -> None:
 
 def test_rechained_forgery_breaks_the_chain(ctx: LedgerContext) -> None:
     fill(ctx)
-    from ledger_service.proof.headers import header_hash
+    from ledger_proof.headers import header_hash
 
     with write_transaction(ctx.engine) as conn:
         row = conn.execute(select(BATCHES).where(BATCHES.c.seq == 1)).one()

@@ -7,11 +7,11 @@ import threading
 import orjson
 from sqlalchemy import func, select
 
+from ledger_proof import merkle
+from ledger_proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash
+from ledger_proof.signing import verify
 from ledger_service.evidence.story import ENTERPRISES, score_event
 from ledger_service.pipeline.batcher import SealConflict
-from ledger_service.proof import merkle
-from ledger_service.proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash
-from ledger_service.proof.signing import verify
 from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.tables import BATCHES, EVENTS
 

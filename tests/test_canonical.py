@@ -9,13 +9,13 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger_service.evidence.story import consent_event, loan_event, score_event
-from ledger_service.proof.canonical import (
+from ledger_proof.canonical import (
     MAX_SAFE_INTEGER,
     CanonicalizationError,
     canonicalize,
     canonicalize_reference,
 )
+from ledger_service.evidence.story import consent_event, loan_event, score_event
 
 # RFC 8785 §3.2.2 (the "numbers/string/literals" sample) and §3.2.3 (property sorting).
 RFC_SAMPLE_IN = ('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, '

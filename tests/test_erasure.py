@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ledger_proof.bundle import verify_bundle
 from ledger_service.evidence.story import PLATFORM_ORG, consent_event, loan_event, score_event
-from ledger_service.proof.bundle import verify_bundle
 from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.tables import EVENTS
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
-from ledger_service.proof import merkle
+from ledger_proof import merkle
 
 # RFC 6962 / Trillian reference leaves and the root of each prefix of them.
 LEAVES = [bytes.fromhex(h) for h in (

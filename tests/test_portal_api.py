@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey
 
+from ledger_proof.signing import b64e
 from ledger_service.evidence.story import PLATFORM_ORG, consent_event
-from ledger_service.proof.signing import b64e
 from ledger_service.runtime.context import LedgerContext
 
 from .certificates.conftest import CertApi, with_evm

@@ -21,14 +21,14 @@ from typing import Any
 import httpx
 import pytest
 
+from ledger_proof.bundle import BundleFormatError, verify_bundle
+from ledger_proof.certificates.verify import CertificateFormatError, verify_certificate
+from ledger_proof.signing import b64d, key_id_of
 from ledger_service.api.app import create_app
 from ledger_service.api.server import BackgroundServer, free_port
-from ledger_service.certificates.verify import CertificateFormatError, verify_certificate
 from ledger_service.cli.portal_story import REVOKED_LOAN, create_keys, record_story
 from ledger_service.evidence.story import BANK_ORG, ENTERPRISES
 from ledger_service.pipeline.ledgers import evm_backend
-from ledger_service.proof.bundle import BundleFormatError, verify_bundle
-from ledger_service.proof.signing import b64d, key_id_of
 from ledger_service.runtime.context import LedgerContext
 
 from .certificates.test_browser import CHROMIUM_FLAGS, _binaries
@@ -446,60 +446,48 @@ def _replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 
 _RUN_JS = """
-const [docs, kind, key, done] = arguments;
+const [docs, kind, key, fetchStatus, done] = arguments;
 import('/portal/portal-verify.js').then(async (m) => {
   const out = [];
   const pinned = key ? {[await m.keyIdOf(m.parsePublicKey(key))]: key} : null;
+  const statusFetcher = fetchStatus ? m.sameOriginStatusFetcher() : null;
   for (const doc of docs) {
     try {
       const r = kind === 'bundle' ? await m.verifyBundle(doc, {pinned})
-                                  : await m.verifyCertificate(doc, {pinned: key});
+                                  : await m.verifyCertificate(doc, {pinned: key, statusFetcher});
       out.push({verdict: r.verdict, checks: r.checks.map(c => [c.name, c.status])});
     } catch (e) {
-      out.push({error: e.name + ': ' + e.message});
+      out.push({error: e.name});
     }
   }
   done(out);
 }).catch((e) => done([{error: 'import: ' + e}]));
 """
 
-#: Checks the offline Python verifier reports as failed where the browser, reaching no
-#: ledger, EVM node or foreign status list, reports them not checked.
-_OFFLINE_ONLY = {("status", "not consulted"), ("token.exists", "not read")}
 
-
-def _python_fails(kind: str, doc: Any, key: str) -> dict[str, Any]:
-    """What the Python verifier (service key pinned, offline) finds failed."""
+def _python(kind: str, doc: Any, key: str | None, fetch: Any = None) -> dict[str, Any]:
+    """The Python verifier (ledger_proof) on the same document with the same pinned key,
+    offline: no ledger, no token contract; the status list only through ``fetch``."""
     try:
         if kind == "bundle":
-            verdict = verify_bundle(doc, pinned_keys={key_id_of(b64d(key)): key})
+            verdict = verify_bundle(doc, pinned_keys={key_id_of(b64d(key)): key} if key else None)
         else:
-            verdict = verify_certificate(doc, trusted_keys=[b64d(key)])
-    except (BundleFormatError, CertificateFormatError):
-        return {"error": True}
-    fails = [c.name for c in verdict.checks if not c.ok
-             and not any(c.name == name and marker in c.detail for name, marker in _OFFLINE_ONLY)]
-    if "signature" in fails:
-        # With no valid certificate signature there is no issuer key to pin, and this
-        # verifier then checks the evidence header with the key inside the bundle; the
-        # verdict model trusts no embedded key, so that check is not_checked in the page.
-        fails = [name for name in fails if name != "evidence.header_signature"]
-    return {"fails": fails}
-
-
-def _browser_fails(result: dict[str, Any]) -> dict[str, Any]:
-    if "error" in result:
-        assert result["error"].startswith(("BundleFormatError", "CertificateFormatError")), result
-        return {"error": True}
-    return {"fails": [name for name, status in result["checks"] if status == "fail"]}
+            verdict = verify_certificate(doc, trusted_keys=[b64d(key)] if key else None,
+                                         status_fetcher=fetch)
+    except BundleFormatError:
+        return {"error": "BundleFormatError"}
+    except CertificateFormatError:
+        return {"error": "CertificateFormatError"}
+    return {"verdict": verdict.verdict, "checks": [[c.name, c.status] for c in verdict.checks]}
 
 
 @pytest.mark.parametrize("kind", ["bundle", "certificate"])
-def test_browser_verifier_agrees_with_python_on_every_tampered_field(
+def test_browser_verifier_matches_python_on_every_tampered_field(
         driver: Any, portal: Portal, kind: str) -> None:
-    """Every field of a genuine document changed in turn (and every key removed): the
-    page's verifier and the Python verifier fail exactly the same checks, in the same
-    order, and refuse the same non-documents."""
+    """Every field of a genuine document changed in turn, and every key removed: the
+    page's verifier and ledger_proof give the same status for every check, in the same
+    order, and the same verdict, with the service key pinned and with nothing pinned;
+    both refuse the same non-documents."""
     driver.get(portal.url + "/")
     driver.set_script_timeout(120)
     if kind == "bundle":
@@ -509,21 +497,45 @@ def test_browser_verifier_agrees_with_python_on_every_tampered_field(
         genuine = portal.ids["certificate"]["credential"]
     cases = [("genuine", genuine), *_mutations(genuine)]
     assert len(cases) > (40 if kind == "bundle" else 120)
-    results = driver.execute_async_script(_RUN_JS, [doc for _, doc in cases], kind, portal.key)
-    assert len(results) == len(cases), results[:1]
-    assert results[0]["verdict"] == "VALID", results[0]
-    unpinned = driver.execute_async_script(_RUN_JS, [genuine], kind, None)[0]
-    assert unpinned["verdict"] == "UNVERIFIED"
-    trust = "header_signature" if kind == "bundle" else "issuer"
-    assert dict(unpinned["checks"])[trust] == "not_checked"
+    docs = [doc for _, doc in cases]
     differences = []
-    invalid = 0
-    for (label, doc), result in zip(cases, results, strict=True):
-        python, browser = _python_fails(kind, doc, portal.key), _browser_fails(result)
-        if python != browser:
-            differences.append((label, python, browser))
-        if "fails" in browser:
-            assert (result["verdict"] == "INVALID") == bool(browser["fails"]), (label, result)
-            invalid += bool(browser["fails"])
+    verdicts: dict[str, int] = {}
+    for key in (portal.key, None):
+        results = driver.execute_async_script(_RUN_JS, docs, kind, key, False)
+        assert len(results) == len(cases), results[:1]
+        for (label, doc), browser in zip(cases, results, strict=True):
+            python = _python(kind, doc, key)
+            if python != browser:
+                differences.append((label, "pinned" if key else "unpinned", python, browser))
+            verdicts[browser.get("verdict", "error")] = verdicts.get(
+                browser.get("verdict", "error"), 0) + 1
+        assert results[0]["verdict"] == ("VALID" if key else "UNVERIFIED"), results[0]
     assert differences == [], "\n".join(map(str, differences))
-    assert invalid > len(cases) // 2  # the mutations do break things
+    assert verdicts["INVALID"] > len(cases)  # the mutations do break things, pinned or not
+    assert verdicts.get("error", 0) > 0  # and some make it no document at all
+
+
+def test_status_list_read_in_the_page_matches_python(driver: Any, portal: Portal) -> None:
+    """The page fetches this service's own status list; both verifiers read the same bit,
+    before and after the certificate is revoked."""
+    driver.get(portal.url + "/")
+    issued = httpx.post(f"{portal.url}/v1/enterprises/{E2}/certificates", json={},
+                        headers={"Authorization": f"Bearer {portal.tokens['platform']}"},
+                        timeout=60).json()
+
+    def fetch(url: str) -> dict[str, Any]:
+        return httpx.get(url, timeout=30).json()
+
+    for revoked in (False, True):
+        if revoked:
+            assert httpx.post(f"{portal.url}/v1/certificates/{issued['id']}/revoke",
+                              json={"reason": "test"}, timeout=60, headers={
+                                  "Authorization": f"Bearer {portal.tokens['platform']}"}
+                              ).status_code == 200
+        for key in (portal.key, None):
+            browser = driver.execute_async_script(_RUN_JS, [issued["credential"]],
+                                                  "certificate", key, True)[0]
+            python = _python("certificate", issued["credential"], key, fetch)
+            assert browser == python
+            status = dict(browser["checks"])["status"]
+            assert status == ("fail" if revoked else "pass" if key else "not_checked")

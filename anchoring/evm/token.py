@@ -15,11 +15,12 @@ JSON's safe integers, so receipts and status carry them as decimal strings.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
 from web3 import Web3
+
+from ledger_proof.certificates.token import URI_PREFIX, token_checks, token_id_for_certificate
 
 from .artifact import CERTIFICATE_TOKEN
 from .chain import Chain
@@ -27,14 +28,8 @@ from .errors import ContractReverted, TokenConflict, TokenNotFound
 
 ERC721_INTERFACE_ID = bytes.fromhex("80ac58cd")
 ERC5192_INTERFACE_ID = bytes.fromhex("b45a3c0e")
-URI_PREFIX = "urn:credential:sha256:"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MISSING = frozenset({"ERC721NonexistentToken"})
-
-
-def token_id_for_certificate(certificate_id: str) -> int:
-    """uint256 token id of a certificate: SHA-256(utf8(certificate_id)) big-endian."""
-    return int.from_bytes(hashlib.sha256(certificate_id.encode("utf-8")).digest(), "big")
 
 
 def credential_uri(credential_hash: str) -> str:
@@ -175,24 +170,5 @@ class CertificateToken:
         }
 
 
-def token_checks(status: dict[str, Any], credential_hash: str) -> list[dict[str, Any]]:
-    """The verifier's token checks over a ``CertificateToken.status`` result.
-
-    Names follow the certificate verdict: token.exists, token.locked,
-    token.not_revoked, token.uri_matches; each ``{"name", "ok", "detail"}``.
-    """
-    exists = bool(status.get("exists"))
-    expected_uri = URI_PREFIX + credential_hash
-    where = f"token {status.get('token_id')} on chain {status.get('chain_id')}"
-    return [
-        {"name": "token.exists", "ok": exists,
-         "detail": f"{where} at {status.get('contract')}" if exists
-         else f"{where} was never minted"},
-        {"name": "token.locked", "ok": exists and status.get("locked") is True,
-         "detail": "ERC-5192 locked (non-transferable)" if status.get("locked")
-         else "not locked"},
-        {"name": "token.not_revoked", "ok": exists and status.get("revoked") is False,
-         "detail": "revoked on chain" if status.get("revoked") else "not revoked"},
-        {"name": "token.uri_matches", "ok": exists and status.get("token_uri") == expected_uri,
-         "detail": f"token URI {status.get('token_uri')!r}, expected {expected_uri!r}"},
-    ]
+__all__ = ["URI_PREFIX", "CertificateToken", "credential_uri", "token_checks",
+           "token_id_for_certificate"]

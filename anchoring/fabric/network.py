@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from anchoring.fabric.errors import FabricError
+from ledger_proof.ledgers.fabric.errors import FabricError
 
 BINARIES = ("peer", "orderer", "configtxgen", "osnadmin", "cryptogen")
 RELEASES_URL = "https://github.com/hyperledger/fabric/releases"

@@ -19,10 +19,10 @@ import time
 
 from fabric_protos.common import ledger_pb2
 
-from anchoring.fabric.errors import FabricError
-from anchoring.fabric.gateway import Gateway, PeerTarget, Timeouts
-from anchoring.fabric.identity import SigningIdentity
-from anchoring.fabric.profile import load_profile
+from ledger_proof.ledgers.fabric.errors import FabricError
+from ledger_proof.ledgers.fabric.gateway import Gateway, PeerTarget, Timeouts
+from ledger_proof.ledgers.fabric.identity import SigningIdentity
+from ledger_proof.ledgers.fabric.profile import load_profile
 
 #: The contract API's system contract; read-only and always present.
 PROBE_FUNCTION = "org.hyperledger.fabric:get_metadata"

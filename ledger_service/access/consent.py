@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from ledger_service.proof.timefmt import from_text
+from ledger_proof.timefmt import from_text
 from ledger_service.store.tables import EVENTS
 
 GRANTED = "consent.granted"

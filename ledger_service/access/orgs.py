@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, insert, select, update
 
+from ledger_proof.signing import InvalidKey, load_verify_key
 from ledger_service.access.keys import _now_us
 from ledger_service.core.errors import InvalidInput, NotFound
-from ledger_service.proof.signing import InvalidKey, load_verify_key
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import ORGS
 

@@ -25,8 +25,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ledger_proof.certificates.grades import DEFINITIONS, DIMENSIONS
 from ledger_service.certificates.credential import text_of
-from ledger_service.certificates.grades import DEFINITIONS, DIMENSIONS
 
 FONT = "CertCJK"
 FAMILIES = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "AR PL UMing CN")

@@ -21,15 +21,15 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from ledger_proof.certificates import status_list
+from ledger_proof.certificates.dataintegrity import add_proof
+from ledger_proof.certificates.multibase import did_key, did_key_method
+from ledger_proof.timefmt import now, to_text
 from ledger_service.certificates import credential as cred
-from ledger_service.certificates import status_list
-from ledger_service.certificates.dataintegrity import add_proof
-from ledger_service.certificates.multibase import did_key, did_key_method
 from ledger_service.certificates.store import CertificateStore
 from ledger_service.core.errors import Conflict, InvalidInput, LedgerError, NotFound
 from ledger_service.evidence.schemas import EVENT_ADAPTER
 from ledger_service.evidence.story import ENTERPRISES
-from ledger_service.proof.timefmt import now, to_text
 from ledger_service.store.tables import EVENTS
 
 NUMBER_PREFIX = "HXCR"
@@ -279,8 +279,8 @@ def verify_here(ctx: Any, doc: Any) -> Any:
     names (a verifier endpoint that fetched arbitrary URLs would be an SSRF);
     a list this service does not publish is a failed status check.
     """
-    from ledger_service.certificates.verify import verify_certificate
-    from ledger_service.pipeline.readback import reader_for_context
+    from ledger_proof.certificates.verify import verify_certificate
+    from ledger_proof.ledgers.pinned import PinnedLedgers
 
     service = CertificateService.of(ctx)
     prefix = service.list_url(0).rsplit("/", 1)[0] + "/"
@@ -294,16 +294,16 @@ def verify_here(ctx: Any, doc: Any) -> Any:
         client = service.token_client()
         if client is None:
             raise ValueError("this service has no EVM chain configured")
-        from anchoring.evm.token import CertificateToken
 
         if binding.get("chain") != f"eip155:{client.chain.chain_id}":
             raise ValueError(f"token is on {binding.get('chain')}, this service reads "
                              f"eip155:{client.chain.chain_id}")
-        reader = client if binding.get("contract") == client.address \
-            else CertificateToken(client.chain, str(binding.get("contract")))
-        return reader.status(int(binding["tokenId"]))
+        # Only this service's own token contract is read: the address a
+        # certificate names is a claim, and a forger can deploy a look-alike.
+        return client.status(int(binding["tokenId"]))
 
     fabric = service.fabric()
     return verify_certificate(doc, trusted_keys=[ctx.key.public_key], status_fetcher=fetch,
                               fabric=fabric.get_certificate if fabric is not None else None,
-                              tokens=tokens, header_reader=reader_for_context(ctx))
+                              tokens=tokens,
+                              header_reader=PinnedLedgers({b.name: b for b in ctx.backends}))

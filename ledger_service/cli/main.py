@@ -167,51 +167,46 @@ def orgs_add(org: Annotated[str, typer.Argument(help="Org name, as API keys name
     out.print(f"org {org} registered" + (" with its signing key" if public_key else ""))
 
 
+Key = Annotated[list[str] | None, typer.Option(
+    "--key", help="Pin the service's base64 Ed25519 public key (repeatable)")]
+Fabric = Annotated[Path | None, typer.Option(
+    help="Fabric connection profile: read headers and the ledger's keys from the channel")]
+Evm = Annotated[str | None, typer.Option(help="EVM JSON-RPC node to read anchors from")]
+EvmRegistry = Annotated[str | None, typer.Option(
+    "--evm-registry", help="The AnchorRegistry address you trust (never the receipt's)")]
+EvmChain = Annotated[int | None, typer.Option(
+    "--evm-chain-id", help="Refuse a node that serves another chain")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
+
+
+def _finish(verdict: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_verdict(verdict.as_dict())
+    raise typer.Exit(verdict.exit_code)
+
+
 @app.command()
 def verify(bundle: Annotated[Path, typer.Argument(help="Proof bundle JSON file")],
-           key: Annotated[str | None, typer.Option(
-               help="Pin the service's base64 Ed25519 public key")] = None,
-           fabric: Annotated[Path | None, typer.Option(
-               help="Fabric connection profile: read the header back from the channel")] = None,
-           evm: Annotated[str | None, typer.Option(
-               help="EVM JSON-RPC URL: read the header back from the AnchorRegistry")] = None,
-           as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
-           = False) -> None:
-    """Check a proof bundle offline. Exit 0 valid, 1 invalid, 2 unusable input."""
-    from anchoring.backend import AnchorError
-    from ledger_service.pipeline.readback import LedgerReadError, ledger_reader
-    from ledger_service.proof.bundle import BundleFormatError, verify_bundle
-    from ledger_service.proof.signing import InvalidKey, key_id_of, load_verify_key
+           key: Key = None, fabric: Fabric = None, evm: Evm = None,
+           evm_registry: EvmRegistry = None, evm_chain_id: EvmChain = None,
+           as_json: AsJson = False) -> None:
+    """Check a proof bundle against what you pin (the same code as `credit-verify bundle`).
 
+    Exit 0 VALID, 1 INVALID, 2 UNVERIFIED (nothing pinned held) or unusable input.
+    """
+    from ledger_proof.bundle import BundleFormatError
+    from ledger_proof.files import Pins, UsageError, read_json, verify_bundle_document
+
+    pins = Pins(keys=tuple(key or ()), fabric_profile=fabric, evm_url=evm,
+                evm_registry=evm_registry, evm_chain_id=evm_chain_id)
     try:
-        doc = json.loads(bundle.read_text())
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]cannot read {bundle}:[/red] {exc}")
+        verdict = verify_bundle_document(read_json(bundle), pins)
+    except (UsageError, BundleFormatError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    pinned = None
-    if key:
-        try:
-            pinned = {key_id_of(load_verify_key(key).encode()): key}
-        except InvalidKey as exc:
-            err.print(f"[red]--key:[/red] {exc}")
-            raise typer.Exit(2) from None
-    try:
-        reader = ledger_reader(fabric_profile=fabric, evm_url=evm, bundle=doc)
-        header = ((doc.get("batch") or {}).get("header") or {}) if isinstance(doc, dict) else {}
-        if reader is not None and pinned is None and header.get("ledger_id"):
-            pinned = reader.pinned_keys(header["ledger_id"])
-        verdict = verify_bundle(doc, pinned_keys=pinned, reader=reader).as_dict()
-    except BundleFormatError as exc:
-        err.print(f"[red]not a v1 proof bundle:[/red] {exc}")
-        raise typer.Exit(2) from None
-    except (LedgerReadError, AnchorError) as exc:
-        err.print(f"[red]cannot read the ledger:[/red] {exc}")
-        raise typer.Exit(2) from None
-    if as_json:
-        print(json.dumps(verdict, indent=2))
-    else:
-        print_verdict(verdict)
-    raise typer.Exit(0 if verdict["valid"] else 1)
+    _finish(verdict, as_json)
 
 
 @app.command()
@@ -260,40 +255,29 @@ def audit(from_seq: Annotated[int, typer.Option("--from", help="First batch to a
 @app.command("verify-certificate")
 def verify_certificate(
         file: Annotated[Path, typer.Argument(help="Certificate (credential JSON) file")],
-        key: Annotated[str | None, typer.Option(
-            help="Pin the platform's base64 Ed25519 public key (the issuer)")] = None,
-        fabric: Annotated[Path | None, typer.Option(
-            help="Fabric profile: registry status, anchored header and issuer keys")] = None,
-        evm: Annotated[str | None, typer.Option(
-            help="EVM JSON-RPC URL: the soulbound token and the EVM anchor")] = None,
+        key: Key = None, fabric: Fabric = None, evm: Evm = None,
+        evm_registry: EvmRegistry = None,
+        evm_token: Annotated[str | None, typer.Option(
+            "--evm-token", help="The certificate token contract you trust")] = None,
+        evm_chain_id: EvmChain = None,
         status_list: Annotated[Path | None, typer.Option(
             help="A saved status list credential instead of fetching its URL")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")]
-        = False) -> None:
-    """Check a credit certificate: signature, validity, evidence, status, token.
+        as_json: AsJson = False) -> None:
+    """Check a credit certificate (the same code as `credit-verify certificate`).
 
-    Exit 0 only if every check passes, 1 if any fails, 2 for unusable input.
+    Exit 0 VALID, 1 INVALID, 2 UNVERIFIED (issuer not pinned) or unusable input.
     """
-    from anchoring.backend import AnchorError
-    from ledger_service.certificates.offline import OfflineSetupError, verify_file
-    from ledger_service.certificates.verify import CertificateFormatError
-    from ledger_service.proof.signing import InvalidKey
+    from ledger_proof.certificates.verify import CertificateFormatError
+    from ledger_proof.files import Pins, UsageError, read_json, verify_certificate_document
 
+    pins = Pins(keys=tuple(key or ()), fabric_profile=fabric, evm_url=evm,
+                evm_registry=evm_registry, evm_token=evm_token, evm_chain_id=evm_chain_id)
     try:
-        doc = json.loads(file.read_text())
-        verdict = verify_file(doc, key_b64=key, fabric_profile=fabric, evm_url=evm,
-                              status_list_file=status_list)
-    except (OSError, ValueError, InvalidKey) as exc:
-        err.print(f"[red]cannot use {file}:[/red] {exc}")
-        raise typer.Exit(2) from None
-    except (CertificateFormatError, OfflineSetupError, AnchorError) as exc:
+        verdict = verify_certificate_document(read_json(file), pins, status_list)
+    except (UsageError, CertificateFormatError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    if as_json:
-        print(json.dumps(verdict, indent=2, ensure_ascii=False))
-    else:
-        print_verdict(verdict)
-    raise typer.Exit(0 if verdict["valid"] else 1)
+    _finish(verdict, as_json)
 
 
 @app.command()

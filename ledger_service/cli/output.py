@@ -11,13 +11,20 @@ out = Console()
 err = Console(stderr=True)
 
 
+_MARKS = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]",
+          "not_checked": "[yellow]NOT CHECKED[/yellow]"}
+_VERDICTS = {"VALID": "[bold green]VALID[/bold green]", "INVALID": "[bold red]INVALID[/bold red]",
+             "UNVERIFIED": "[bold yellow]UNVERIFIED[/bold yellow]"}
+
+
 def print_verdict(verdict: dict[str, Any], console: Console = out) -> None:
+    """Every check with PASS, FAIL or NOT CHECKED, the notes, then the verdict."""
     table = Table("check", "result", "detail", show_lines=False)
     for check in verdict["checks"]:
-        mark = "[green]PASS[/green]" if check["ok"] else "[red]FAIL[/red]"
-        table.add_row(check["name"], mark, check["detail"])
+        table.add_row(check["name"], _MARKS[check["status"]], check["detail"])
     console.print(table)
     for warning in verdict.get("warnings", []):
         console.print(f"[yellow]note:[/yellow] {warning}")
-    console.print("[bold green]VALID[/bold green]" if verdict["valid"]
-                  else "[bold red]INVALID[/bold red]")
+    console.print(_VERDICTS[verdict["verdict"]])
+    if verdict.get("how_to_pin"):
+        console.print(verdict["how_to_pin"])

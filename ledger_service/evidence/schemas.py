@@ -28,8 +28,8 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
+from ledger_proof.timefmt import to_text
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
-from ledger_service.proof.timefmt import to_text
 
 EVENT_TYPES = (
     "score.computed",

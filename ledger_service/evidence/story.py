@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ledger_proof.timefmt import to_text
 from ledger_service.evidence.uscc import make_uscc
-from ledger_service.proof.timefmt import to_text
 
 PLATFORM_ORG = "haixi-credit-platform"
 BANK_ORG = "bank-of-fuzhou"

@@ -22,9 +22,9 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from anchoring.backend import AnchorBackend, AnchorRefused, AnchorUnavailable
+from ledger_proof.signing import ServiceKey
 from ledger_service.core.metrics import ANCHOR_FAILURES, ANCHORED
 from ledger_service.pipeline.leader import LeaderLock
-from ledger_service.proof.signing import ServiceKey
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import ANCHORS, BATCHES
 

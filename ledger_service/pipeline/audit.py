@@ -20,17 +20,17 @@ import orjson
 from sqlalchemy import Engine, select
 
 from anchoring.backend import AnchorBackend, AnchorError
-from ledger_service.proof import merkle
-from ledger_service.proof.canonical import CanonicalizationError
-from ledger_service.proof.commitment import commitment_of, leaf_of
-from ledger_service.proof.headers import (
+from ledger_proof import merkle
+from ledger_proof.canonical import CanonicalizationError
+from ledger_proof.commitment import commitment_of, leaf_of
+from ledger_proof.headers import (
     GENESIS_PREV_HASH,
     HeaderError,
     check_shape,
     header_bytes,
     header_hash,
 )
-from ledger_service.proof.signing import InvalidKey, InvalidSignature, verify
+from ledger_proof.signing import InvalidKey, InvalidSignature, verify
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 _EVENT_CHUNK = 5000

@@ -22,6 +22,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from ledger_proof import merkle
+from ledger_proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
+from ledger_proof.signing import ServiceKey
+from ledger_proof.timefmt import to_text
 from ledger_service.core.config import Settings
 from ledger_service.core.metrics import (
     BATCHER_LEADER,
@@ -30,10 +34,6 @@ from ledger_service.core.metrics import (
     PENDING_EVENTS,
 )
 from ledger_service.pipeline.leader import LeaderLock
-from ledger_service.proof import merkle
-from ledger_service.proof.headers import GENESIS_PREV_HASH, header_bytes, header_hash, make_header
-from ledger_service.proof.signing import ServiceKey
-from ledger_service.proof.timefmt import to_text
 from ledger_service.store.fast import visible_watermark, write_transaction
 from ledger_service.store.tables import BATCHES, EVENTS
 

@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from ledger_proof.timefmt import to_text
 from ledger_service.core.errors import Conflict, NotFound
 from ledger_service.evidence.schemas import ERASURE_TYPE, EVENT_ADAPTER
 from ledger_service.pipeline.intake import Recorder, Submission
-from ledger_service.proof.timefmt import to_text
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import EVENTS
 

@@ -19,14 +19,15 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from ledger_proof.canonical import canonicalize
+from ledger_proof.commitment import commitment_of, leaf_of, new_salts
+from ledger_proof.signing import InvalidKey, InvalidSignature, verify
+from ledger_proof.timefmt import to_text
 from ledger_service.core.errors import BadSignature, DuplicateEvent, UnknownRef
+from ledger_service.evidence.encoding import canonicalize_schema_document
 from ledger_service.evidence.refs import LOAN_TYPES, NEEDS_REFS, RefInfo, check_ref_rules
 from ledger_service.evidence.schemas import payload_json
 from ledger_service.pipeline.batcher import sealed_upto
-from ledger_service.proof.canonical import canonicalize, canonicalize_schema_document
-from ledger_service.proof.commitment import commitment_of, leaf_of, new_salts
-from ledger_service.proof.signing import InvalidKey, InvalidSignature, verify
-from ledger_service.proof.timefmt import to_text
 from ledger_service.store.fast import insert_events, write_transaction
 from ledger_service.store.tables import EVENTS, ORGS
 

@@ -17,11 +17,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, select
 
+from ledger_proof import merkle
+from ledger_proof.bundle import build_bundle
+from ledger_proof.signing import ServiceKey
+from ledger_proof.timefmt import to_text
 from ledger_service.core.errors import NotFound
-from ledger_service.proof import merkle
-from ledger_service.proof.bundle import build_bundle
-from ledger_service.proof.signing import ServiceKey
-from ledger_service.proof.timefmt import to_text
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
 TREE_CACHE_SIZE = 256
@@ -99,6 +99,19 @@ class Reader:
             row = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
         if row is None:
             raise NotFound(f"no event with id {event_id}", id=event_id)
+        return row
+
+    def event_row_at(self, seq: int, leaf_index: int) -> Any:
+        """The event at leaf ``leaf_index`` of batch ``seq`` (batches are runs of positions)."""
+        batch = self.batch_row(seq)
+        if not 0 <= leaf_index < batch.size:
+            raise NotFound(f"batch {seq} has no leaf {leaf_index}")
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVENTS).where(EVENTS.c.pos >= batch.first_pos)
+                               .where(EVENTS.c.pos <= batch.last_pos).order_by(EVENTS.c.pos)
+                               .offset(leaf_index).limit(1)).first()
+        if row is None:
+            raise NotFound(f"batch {seq} has no leaf {leaf_index}")
         return row
 
     def batch_of(self, pos: int) -> Any:

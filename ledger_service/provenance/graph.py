@@ -44,11 +44,11 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from ledger_proof.bundle import verify_bundle
 from ledger_service.access.consent import LIVE, Consent, build_consents
 from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.core.errors import InvalidInput, NotFound
 from ledger_service.pipeline.reader import Reader, event_status, us_text
-from ledger_service.proof.bundle import verify_bundle
 from ledger_service.store.tables import EVENTS
 
 MAX_NODES = 500
@@ -227,7 +227,7 @@ class Provenance:
             bundle = self.reader.proof(row.id)
             verdict = verify_bundle(bundle, pinned_keys={self.reader.key.key_id:
                                                          self.reader.key.public_key_b64})
-            failed = [c.name for c in verdict.checks if not c.ok]
+            failed = [c.name for c in verdict.checks if c.status == "fail"]
             proof.update(verified=verdict.valid, failed_checks=failed,
                          batch={"seq": batch.seq,
                                 "leaf_index": bundle["inclusion"]["leaf_index"],

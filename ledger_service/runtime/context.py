@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from anchoring.backend import AnchorBackend
+from ledger_proof.signing import ServiceKey
 from ledger_service.access.keys import KeyStore
 from ledger_service.access.orgs import OrgStore
 from ledger_service.core.config import Settings
 from ledger_service.pipeline.batcher import Sealer
 from ledger_service.pipeline.intake import Recorder
 from ledger_service.pipeline.reader import Reader
-from ledger_service.proof.signing import ServiceKey
 from ledger_service.store.engine import make_engine, migrate
 from ledger_service.store.keyfile import load_or_create
 

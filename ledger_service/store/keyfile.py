@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ledger_service.proof.signing import ServiceKey
+from ledger_proof.signing import ServiceKey
 
 KEY_FILE = "signing_key.b64"
 

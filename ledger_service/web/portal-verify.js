@@ -117,6 +117,7 @@ function equalBytes(a, b) {
 // ------------------------------------------------------------------ RFC 8785 (JCS)
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_DEPTH = 64;
 
 function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
 function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
@@ -124,7 +125,7 @@ function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
 // JCS for the ledger's JSON: integers only (within 2^53), strings, booleans, null, arrays,
 // objects with keys in UTF-16 code unit order (JavaScript's default sort). JSON.stringify
 // writes strings exactly as RFC 8785 asks. Anything else is refused, loudly.
-export function canonicalize(value) {
+export function canonicalize(value, depth = 1) {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
@@ -136,10 +137,13 @@ export function canonicalize(value) {
     }
     return Object.is(value, -0) ? "0" : String(value);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalize).join(",")}]`;
+  if (depth > MAX_DEPTH && (Array.isArray(value) || isObject(value))) {
+    throw new CanonicalizationError(`JSON nested deeper than ${MAX_DEPTH} levels`);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalize(v, depth + 1)).join(",")}]`;
   if (isObject(value)) {
     const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(value[k])}`).join(",")}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(value[k], depth + 1)}`).join(",")}}`;
   }
   throw new CanonicalizationError(`type ${typeof value} is not JSON`);
 }
@@ -154,7 +158,7 @@ const NODE = new Uint8Array([1]);
 export async function leafOf(data) { return sha256(concat(LEAF, data)); }
 async function nodeHash(left, right) { return sha256(concat(NODE, left, right)); }
 
-// root_from_inclusion (ledger_service/proof/merkle.py), RFC 9162 §2.1.3.2; BigInt because
+// root_from_inclusion (ledger_proof/merkle.py), RFC 9162 §2.1.3.2; BigInt because
 // JavaScript's bit operators are 32-bit and tree sizes are not.
 export async function rootFromInclusion(index, size, leaf, path) {
   const i = BigInt(index), n = BigInt(size);
@@ -212,17 +216,37 @@ export function verdictOf(checks, trustCheck) {
   return "VALID";
 }
 
+// ------------------------------------------------------------------ trust policies
+
+// What the verifier pinned (ledger_proof/policy.py): "pinned" keys by key id, "unpinned"
+// (check against the document's own key, trust nothing), or "check" one given key without
+// trusting it (a certificate's own did:key, for its evidence).
+export function pinnedPolicy(keys) { return { kind: "pinned", keys, source: "pinned key" }; }
+export const UNPINNED = { kind: "unpinned" };
+function checkOnly(key, source) { return { kind: "check", key, source }; }
+
+function chooseKey(policy, keyId, embedded) {
+  if (policy.kind === "unpinned") return { key: embedded ?? null, trusted: false, source: "the key inside the document (not pinned)" };
+  if (policy.kind === "check") return { key: policy.key, trusted: false, source: policy.source };
+  let key = typeof keyId === "string" && Object.hasOwn(policy.keys, keyId) ? policy.keys[keyId] : null;
+  const all = Object.values(policy.keys);
+  if (key === null && all.length === 1) key = all[0];
+  return { key, trusted: key !== null, source: policy.source };
+}
+
+async function policyTrusts(policy, publicKey) {
+  return policy.kind === "pinned" && Object.hasOwn(policy.keys, await keyIdOf(publicKey));
+}
+
 // ------------------------------------------------------------------ proof bundles
 
 const HEADER_FIELDS = ["version", "ledger_id", "seq", "prev_header_hash", "merkle_root", "size",
   "first_event", "last_event", "sealed_at"];
 
-function hex32(value, what, ErrorType = BundleFormatError) {
-  if (typeof value !== "string" || value.length !== 64) throw new ErrorType(`${what} must be 64 hex characters`);
-  let raw;
-  try { raw = fromHex(value); } catch { throw new ErrorType(`${what} is not hex`); }
-  if (value !== value.toLowerCase()) throw new ErrorType(`${what} must be lowercase hex`);
-  return raw;
+function hex32(value, what) {
+  if (typeof value !== "string" || value.length !== 64) throw new BundleFormatError(`${what} must be 64 hex characters`);
+  if (value !== value.toLowerCase()) throw new BundleFormatError(`${what} must be lowercase hex`);
+  try { return fromHex(value); } catch { throw new BundleFormatError(`${what} is not hex`); }
 }
 
 function pyRepr(value) {
@@ -233,29 +257,47 @@ function pyRepr(value) {
   return JSON.stringify(value);
 }
 
+function requireInt(value, what) {
+  if (!isInt(value)) throw new BundleFormatError(`${what} must be an integer`);
+}
+
+// _parse: anything of the wrong JSON type is not a bundle at all.
 function parseBundle(bundle) {
   if (!isObject(bundle)) throw new BundleFormatError("a proof bundle is a JSON object");
   if (!(bundle.version === 1)) {
     throw new BundleFormatError(`unsupported bundle version ${pyRepr(bundle.version)}`);
   }
   for (const name of ["commitment", "leaf_hash", "inclusion", "batch"]) {
-    if (!(name in bundle)) throw new BundleFormatError(`bundle lacks '${name}'`);
+    if (!Object.hasOwn(bundle, name)) throw new BundleFormatError(`bundle lacks '${name}'`);
   }
   const { inclusion, batch } = bundle;
   if (!isObject(inclusion) || !isObject(batch)) throw new BundleFormatError("inclusion and batch must be objects");
-  for (const name of ["leaf_index", "tree_size"]) {
-    if (!isInt(inclusion[name])) throw new BundleFormatError(`inclusion.${name} must be an integer`);
-  }
+  requireInt(inclusion.leaf_index, "inclusion.leaf_index");
+  requireInt(inclusion.tree_size, "inclusion.tree_size");
   if (!Array.isArray(inclusion.hashes)) throw new BundleFormatError("inclusion.hashes must be a list");
   for (const name of ["header", "header_hash", "signature"]) {
-    if (!(name in batch)) throw new BundleFormatError(`batch lacks '${name}'`);
+    if (!Object.hasOwn(batch, name)) throw new BundleFormatError(`batch lacks '${name}'`);
   }
-  return { inclusion, batch };
+  for (const name of ["header_hash", "signature"]) {
+    if (typeof batch[name] !== "string") throw new BundleFormatError(`batch.${name} must be a string`);
+  }
+  for (const name of ["key_id", "public_key"]) {
+    if (batch[name] !== undefined && batch[name] !== null && typeof batch[name] !== "string") {
+      throw new BundleFormatError(`batch.${name} must be a string`);
+    }
+  }
+  const anchors = bundle.anchors ?? [];
+  if (!Array.isArray(anchors)) throw new BundleFormatError("anchors must be a list of receipts");
+  const event = bundle.event ?? null, salt = bundle.salt ?? null;
+  if (event !== null && !isObject(event)) throw new BundleFormatError("event must be an object or null");
+  if (salt !== null && typeof salt !== "string") throw new BundleFormatError("salt must be hex text or null");
+  return { inclusion, batch, anchors, event, salt,
+    commitment: hex32(bundle.commitment, "commitment"), leaf: hex32(bundle.leaf_hash, "leaf_hash") };
 }
 
 function checkShape(header) {
   if (!isObject(header)) throw new HeaderError("header must be a JSON object");
-  const missing = HEADER_FIELDS.filter((f) => !(f in header));
+  const missing = HEADER_FIELDS.filter((f) => !Object.hasOwn(header, f));
   if (missing.length) throw new HeaderError(`header lacks ${missing.join(", ")}`);
   for (const name of ["version", "seq", "size"]) {
     if (!isInt(header[name]) || header[name] < 0) throw new HeaderError(`header.${name} must be a non-negative integer`);
@@ -269,39 +311,33 @@ function checkShape(header) {
   if (header.size < 1) throw new HeaderError("header.size must be at least 1");
 }
 
-// pinned: {key_id: base64 public key} the verifier trusts, or null (then header_signature is
-// not_checked: the key inside the bundle proves nothing by itself).
-export async function verifyBundle(bundle, { pinned = null } = {}) {
-  const { inclusion, batch } = parseBundle(bundle);
+// verify_bundle: pinned is {key_id: base64 key} the verifier trusts, or null (then the
+// signature is checked with the key inside the bundle and is at best not_checked).
+// policy overrides pinned (pinnedPolicy, UNPINNED, or a check-only key).
+export async function verifyBundle(bundle, { pinned = null, policy = null } = {}) {
+  const parsed = parseBundle(bundle);
+  const chosen = policy ?? (pinned && Object.keys(pinned).length ? pinnedPolicy(pinned) : UNPINNED);
   const run = new Run();
-  const commitment = hex32(bundle.commitment, "commitment");
-  const leaf = hex32(bundle.leaf_hash, "leaf_hash");
-  await checkCommitment(bundle, commitment, run);
-  const expectedLeaf = await leafOf(commitment);
-  run.record("leaf_hash", equalBytes(expectedLeaf, leaf), equalBytes(expectedLeaf, leaf)
-    ? "leaf_hash = SHA-256(0x00 || commitment)" : "leaf_hash does not match the commitment");
-  const header = batch.header;
-  try {
-    checkShape(header);
-  } catch (exc) {
-    if (!(exc instanceof HeaderError)) throw exc;
-    run.record("header_format", false, exc.message);
-    return finishBundle(run);
-  }
-  await checkInclusion(inclusion, leaf, header, run);
+  await checkCommitment(parsed, run);
+  const expectedLeaf = await leafOf(parsed.commitment);
+  const leafOk = equalBytes(expectedLeaf, parsed.leaf);
+  run.record("leaf_hash", leafOk, leafOk ? "leaf_hash = SHA-256(0x00 || commitment)" : "leaf_hash does not match the commitment");
+  const header = parsed.batch.header;
   let computed;
   try {
+    checkShape(header);
     computed = toHex(await sha256(canonicalBytes(header)));
   } catch (exc) {
-    if (!(exc instanceof CanonicalizationError)) throw exc;
-    run.record("header_hash", false, `header cannot be canonicalized: ${exc.message}`);
+    if (!(exc instanceof HeaderError || exc instanceof CanonicalizationError)) throw exc;
+    run.record("header_format", false, `malformed header: ${exc.message}`);
     return finishBundle(run);
   }
-  const same = computed === batch.header_hash;
-  run.record("header_hash", same, same ? "header_hash = SHA-256(JCS(header))"
-    : `header hashes to ${computed}, bundle says ${batch.header_hash}`);
-  await checkSignature(batch, header, pinned, run);
-  checkAnchors(bundle.anchors, run);
+  await checkInclusion(parsed, header, run);
+  const stated = parsed.batch.header_hash;
+  run.record("header_hash", computed === stated, computed === stated ? "header_hash = SHA-256(JCS(header))"
+    : `header hashes to ${computed}, bundle says ${stated}`);
+  await checkSignature(parsed.batch, header, chosen, run);
+  checkAnchors(parsed.anchors, run);
   return finishBundle(run);
 }
 
@@ -309,10 +345,11 @@ function finishBundle(run) {
   return { verdict: verdictOf(run.checks, "header_signature"), checks: run.checks, warnings: run.warnings };
 }
 
-async function checkCommitment(bundle, commitment, run) {
-  const event = bundle.event ?? null, salt = bundle.salt ?? null;
+async function checkCommitment(parsed, run) {
+  const { event, salt } = parsed;
   if (event === null && salt === null) {
-    run.record("commitment", true, "event erased: its payload and salt were deleted; the commitment stands as given");
+    run.add("commitment", NOT_CHECKED, "event erased (payload and salt deleted): the commitment cannot be "
+      + "opened; only the service's own store can confirm the erasure");
     return;
   }
   if (event === null || salt === null) {
@@ -324,24 +361,25 @@ async function checkCommitment(bundle, commitment, run) {
     saltBytes = fromHex(salt);
     body = canonicalBytes(event);
   } catch (exc) {
+    if (!(exc instanceof HexError || exc instanceof CanonicalizationError)) throw exc;
     run.record("commitment", false, `cannot recompute the commitment: ${exc.message}`);
     return;
   }
-  const ok = equalBytes(await sha256(concat(saltBytes, body)), commitment);
+  const ok = equalBytes(await sha256(concat(saltBytes, body)), parsed.commitment);
   run.record("commitment", ok, ok ? "commitment = SHA-256(salt || JCS(event))"
     : "the event and salt do not hash to the commitment: the event was altered");
 }
 
-async function checkInclusion(inclusion, leaf, header, run) {
-  const size = inclusion.tree_size, index = inclusion.leaf_index;
+async function checkInclusion(parsed, header, run) {
+  const size = parsed.inclusion.tree_size, index = parsed.inclusion.leaf_index;
   if (size !== header.size) {
     run.record("inclusion", false, `tree_size ${size} differs from header size ${header.size}`);
     return;
   }
   let computed;
   try {
-    const path = inclusion.hashes.map((h) => hex32(h, "inclusion hash"));
-    computed = await rootFromInclusion(index, size, leaf, path);
+    const path = parsed.inclusion.hashes.map((h) => hex32(h, "inclusion hash"));
+    computed = await rootFromInclusion(index, size, parsed.leaf, path);
   } catch (exc) {
     if (!(exc instanceof MerkleError || exc instanceof BundleFormatError)) throw exc;
     run.record("inclusion", false, `malformed inclusion proof: ${exc.message}`);
@@ -352,38 +390,55 @@ async function checkInclusion(inclusion, leaf, header, run) {
     : `the audit path yields root ${toHex(computed)}, header says ${header.merkle_root}`);
 }
 
-async function checkSignature(batch, header, pinned, run) {
-  const keyId = batch.key_id;
-  const keys = pinned && Object.keys(pinned).length ? pinned : null;
-  if (!keys) {
-    run.add("header_signature", NOT_CHECKED, "no key pinned: the key inside the bundle proves "
-      + "nothing by itself; pin the service's published key or paste one");
+async function checkSignature(batch, header, policy, run) {
+  const keyId = batch.key_id ?? null;
+  const choice = chooseKey(policy, keyId, batch.public_key);
+  if (choice.key === null) {
+    const pinned = policy.kind === "pinned";
+    run.add("header_signature", pinned ? FAIL : NOT_CHECKED, pinned ? `no pinned key with id ${pyRepr(keyId)}`
+      : "no key to check the signature with");
     return;
   }
-  let publicKey = keyId ? keys[keyId] : undefined;
-  if (publicKey === undefined && Object.keys(keys).length === 1) publicKey = Object.values(keys)[0];
-  if (publicKey === undefined) {
-    run.record("header_signature", false, `no pinned key with id ${pyRepr(keyId)}`);
-    return;
-  }
+  let raw;
   try {
-    const raw = parsePublicKey(publicKey);
-    if (keyId && keyId !== await keyIdOf(raw)) {
-      run.record("header_signature", false, `key id ${keyId} does not match the key used`);
+    raw = parsePublicKey(choice.key);
+    if (keyId !== null && keyId !== await keyIdOf(raw)) {
+      run.record("header_signature", false, `key id ${keyId} does not match the key used (${await keyIdOf(raw)})`);
       return;
     }
     let signature;
     try { signature = b64decode(batch.signature); } catch (exc) { throw new ProofError(exc.message); }
-    if (signature.length !== 64) throw new ProofError(`an Ed25519 signature is 64 bytes, got ${signature.length}`);
-    if (!await ed25519Verify(raw, signature, canonicalBytes(header))) {
-      throw new ProofError("the signature does not verify");
-    }
+    if (signature.length !== 64) throw new ProofError(`Ed25519 signatures are 64 bytes, got ${signature.length}`);
+    if (!await ed25519Verify(raw, signature, canonicalBytes(header))) throw new ProofError("signature does not verify");
   } catch (exc) {
     if (!(exc instanceof ProofError || exc instanceof KeyFormatError || exc instanceof DOMException)) throw exc;
-    run.record("header_signature", false, `Ed25519 signature over JCS(header): ${exc.message}`);
+    run.record("header_signature", false, `Ed25519 signature over JCS(header) by ${choice.source}: ${exc.message}`);
     return;
   }
-  run.record("header_signature", true, `Ed25519 signature by ${keyId || "the key"} verifies`);
+  if (choice.trusted) {
+    run.record("header_signature", true, `Ed25519 signature by ${await keyIdOf(raw)} (${choice.source}) verifies`);
+    return;
+  }
+  run.add("header_signature", NOT_CHECKED, `verifies only under ${choice.source}, which anyone can make; `
+    + "pin the service key to trust it");
+}
+
+function checkAnchors(anchors, run) {
+  if (!anchors.length) {
+    run.warnings.push("the batch has no anchor receipt (sealed, not anchored)");
+    return;
+  }
+  for (const receipt of anchors) {
+    if (!isObject(receipt) || typeof receipt.backend !== "string") {
+      run.record("anchor", false, "an anchor receipt is not an object with a backend");
+      continue;
+    }
+    const where = receipt.backend === "fabric"
+      ? `tx ${pyStr(receipt.tx_id)}, block ${pyStr(receipt.block_number)}`
+      : `tx ${pyStr(receipt.tx_hash)}, block ${pyStr(receipt.block_number)}`;
+    run.add(`anchor.${receipt.backend}`, NOT_CHECKED, `receipt (${where}) not read back: a browser `
+      + `pins no ${receipt.backend} ledger; read it with ledger verify`);
+  }
 }
 
 function pyStr(value) {
@@ -392,29 +447,6 @@ function pyStr(value) {
   if (value === false) return "False";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
-}
-
-function checkAnchors(anchors, run) {
-  let list = anchors;
-  if (!anchors) list = [];
-  else if (typeof anchors === "string") list = Array.from(anchors);
-  else if (isObject(anchors)) list = Object.keys(anchors);
-  if (!list.length) {
-    run.warnings.push("the batch has no anchor receipt yet (sealed, not anchored)");
-    return;
-  }
-  for (const receipt of list) {
-    if (!isObject(receipt) || !("backend" in receipt)) {
-      run.record("anchor", false, "an anchor receipt is not an object with a backend");
-      continue;
-    }
-    const where = receipt.backend === "fabric"
-      ? `tx ${pyStr(receipt.tx_id)}, block ${pyStr(receipt.block_number)}`
-      : `tx ${pyStr(receipt.tx_hash)}, block ${pyStr(receipt.block_number)}`;
-    run.add(`anchor.${pyStr(receipt.backend)}`, NOT_CHECKED,
-      `receipt (${where}) not read back from the ledger: a browser reaches no ledger; `
-      + "use ledger verify --fabric/--evm");
-  }
 }
 
 // ------------------------------------------------------------------ base58btc, did:key
@@ -526,6 +558,9 @@ export async function verifyProof(secured, expectedPurpose = "assertionMethod") 
       throw new ProofError("the document's @context does not start with the proof's @context");
     }
     unsecured["@context"] = ctx;
+  } else if ("@context" in unsecured) {
+    // vc-di-eddsa §3.3.5: the proof configuration takes the document's @context.
+    options["@context"] = unsecured["@context"];
   }
   const method = options.verificationMethod;
   if (typeof method !== "string") throw new ProofError("proof has no verificationMethod");
@@ -570,38 +605,43 @@ const CREDENTIAL_TYPE = "CreditRatingCertificate";
 const DIMENSIONS = [["financial_health", "financialHealth"], ["operating_activity", "operatingActivity"],
   ["growth_potential", "growthPotential"]];
 
-// options: pinned (base64 issuer key or null), at (ms, default now), statusFetcher (async
-// url -> status list document, or null: status not_checked).
+// verify_certificate (ledger_proof/certificates/verify.py). options: pinned (base64 issuer
+// key the verifier trusts, or null), at (ms, default now), statusFetcher (async url ->
+// status list document, null for a list the page will not fetch; or no fetcher at all).
 export async function verifyCertificate(doc, { pinned = null, at = null, statusFetcher = null } = {}) {
   if (!isObject(doc) || !isObject(doc.proof)) throw new CertificateFormatError("a certificate is a JSON object with a proof");
+  const policy = pinned ? pinnedPolicy({ [await keyIdOf(parsePublicKey(pinned))]: pinned }) : UNPINNED;
+  if (policy.kind === "pinned") policy.source = "pinned issuer key";
   const run = new Run();
   checkFormat(doc, run);
   let signer = null;
   try {
     signer = await verifyProof(doc);
-    run.record("signature", true, `eddsa-jcs-2022 proof by ${await keyIdOf(signer)} verifies`);
   } catch (exc) {
     if (!(exc instanceof ProofError)) throw exc;
     run.record("signature", false, `eddsa-jcs-2022 Data Integrity proof: ${exc.message}`);
   }
-  await checkIssuer(doc, signer, pinned, run);
+  const trusted = signer !== null && await policyTrusts(policy, signer);
+  if (signer !== null) {
+    if (trusted) run.record("signature", true, `eddsa-jcs-2022 proof by ${await keyIdOf(signer)} verifies`);
+    else run.add("signature", NOT_CHECKED, `eddsa-jcs-2022 proof verifies under ${await keyIdOf(signer)}, a key the verifier has not pinned`);
+  }
+  await checkIssuer(doc, signer, policy, run);
   checkValidity(doc, at ?? Date.now(), run);
-  await checkEvidence(doc, signer, run);
+  await checkEvidence(doc, signer, trusted ? signer : null, run);
   let certificateId = null;
   try { certificateId = certificateIdOf(doc); } catch (exc) { run.record("format.id", false, exc.message); }
-  await checkStatus(doc, signer, statusFetcher, run);
-  if (certificateId !== null) {
-    run.add("fabric.status", NOT_CHECKED, "the Fabric certificate registry is not reachable from a browser; "
-      + "use ledger verify-certificate --fabric");
-  }
+  await checkStatus(doc, signer, trusted ? signer : null, statusFetcher, run);
+  run.add("fabric.status", NOT_CHECKED, "the Fabric certificate registry was not read (a browser reaches no "
+    + "Fabric peer; use ledger verify-certificate --fabric)");
   const binding = doc.tokenBinding;
   if (!isObject(binding)) {
     run.warnings.push("the certificate names no token (issued with tokens disabled)");
   } else {
     run.add("token.exists", NOT_CHECKED, `token ${pyStr(binding.tokenId)} on ${pyStr(binding.chain)} not read `
-      + "(no EVM node from a browser; use ledger verify-certificate --evm)");
+      + "(no pinned token contract in a browser)");
   }
-  return { verdict: verdictOf(run.checks, "issuer"), checks: run.checks, warnings: run.warnings };
+  return { verdict: verdictOf(run.checks, "issuer"), checks: run.checks, warnings: run.warnings, certificateId };
 }
 
 function checkFormat(doc, run) {
@@ -614,13 +654,14 @@ function checkFormat(doc, run) {
   run.record("format", !problems.length, problems.join("; ") || "W3C VC 2.0 credit rating certificate");
 }
 
-async function checkIssuer(doc, signer, pinned, run) {
+async function checkIssuer(doc, signer, policy, run) {
   const issuer = doc.issuer;
   const issuerId = isObject(issuer) ? issuer.id : issuer;
   const method = pyStr(doc.proof.verificationMethod ?? "");
   if (signer === null) { run.record("issuer", false, "no valid signature, so no issuer key"); return; }
   let issuerKey;
   try { issuerKey = publicKeyFromDidKey(pyStr(issuerId)); } catch (exc) {
+    if (!(exc instanceof MultibaseError)) throw exc;
     run.record("issuer", false, `issuer is not a did:key: ${exc.message}`);
     return;
   }
@@ -629,12 +670,11 @@ async function checkIssuer(doc, signer, pinned, run) {
     return;
   }
   const id = await keyIdOf(signer);
-  if (!pinned) {
-    run.add("issuer", NOT_CHECKED, `signed by the issuer's own key ${id}, which proves nothing by `
-      + "itself: pin the service's published key or paste one");
+  if (policy.kind === "unpinned") {
+    run.add("issuer", NOT_CHECKED, `issuer key ${id} is not pinned: anyone can issue under a did:key of their own`);
     return;
   }
-  const ok = equalBytes(parsePublicKey(pinned), signer);
+  const ok = await policyTrusts(policy, signer);
   run.record("issuer", ok, ok ? `issuer key ${id} is the platform's` : `issuer key ${id} is not a trusted platform key`);
 }
 
@@ -649,43 +689,44 @@ function checkValidity(doc, at, run) {
     : `not valid at ${new Date(at).toISOString()} (window ${doc.validFrom} to ${doc.validUntil})`);
 }
 
-async function checkEvidence(doc, signer, run) {
+async function checkEvidence(doc, signer, trustedSigner, run) {
   const evidence = doc.evidence;
   const item = Array.isArray(evidence) && evidence.length ? evidence[0] : null;
   const bundle = isObject(item) ? item.proofBundle : null;
   if (!isObject(bundle)) { run.record("evidence", false, "no proof bundle in evidence"); return; }
   evidenceMatches(doc, bundle, run);
-  const pinned = signer !== null ? { [await keyIdOf(signer)]: b64encode(signer) } : null;
-  let verdict;
+  // The score's batch must be signed by the key that issued the credential: one key to pin.
+  let policy = UNPINNED;
+  if (trustedSigner !== null) {
+    policy = { kind: "pinned", keys: { [await keyIdOf(trustedSigner)]: b64encode(trustedSigner) }, source: "the issuer key" };
+  } else if (signer !== null) {
+    policy = checkOnly(b64encode(signer), "the credential's own (unpinned) key");
+  }
+  let inner;
   try {
-    verdict = await verifyBundle(bundle, { pinned });
+    inner = await verifyBundle(bundle, { policy });
   } catch (exc) {
     if (!(exc instanceof BundleFormatError)) throw exc;
     run.record("evidence", false, `not a v1 proof bundle: ${exc.message}`);
     return;
   }
-  for (const check of verdict.checks) {
-    run.add(`evidence.${check.name}`, check.status, check.detail
-      + (check.name === "header_signature" && check.status === PASS ? " (the certificate's own key)" : ""));
-  }
+  for (const check of inner.checks) run.add(`evidence.${check.name}`, check.status, check.detail);
+  run.warnings.push(...inner.warnings);
   const anchors = bundle.anchors || [];
-  if (!anchors.length) {
-    run.record("evidence.anchor", false, "the score's batch was sealed but not anchored on any ledger when the certificate was issued");
-  } else {
-    const names = (Array.isArray(anchors) ? anchors : []).filter(isObject)
-      .map((a) => `${pyStr(a.backend)} block ${pyStr(a.block_number)}`).join(", ");
-    run.record("evidence.anchor", true, `anchored: ${names} (receipts not read back from a ledger in the browser)`);
-  }
+  run.record("evidence.anchor", anchors.length > 0, anchors.length
+    ? `${anchors.length} anchor receipt(s); each read back above when its ledger is pinned`
+    : "the score's batch was sealed but not anchored on any ledger when the certificate was issued");
 }
 
 function evidenceMatches(doc, bundle, run) {
   const event = bundle.event;
-  const subject = doc.credentialSubject || {};
-  const rating = isObject(subject) ? (subject.creditRating || {}) : {};
+  const subject = isObject(doc.credentialSubject) ? doc.credentialSubject : {};
+  const rating = isObject(subject.creditRating) ? subject.creditRating : {};
   if (!isObject(event)) { run.record("evidence.matches", false, "the score event was erased from the bundle"); return; }
-  const payload = event.payload || {};
+  const payload = isObject(event.payload) ? event.payload : {};
+  const dimensions = isObject(payload.dimensions) ? payload.dimensions : {};
   const dims = {};
-  for (const [k, c] of DIMENSIONS) dims[c] = (payload.dimensions || {})[k];
+  for (const [k, c] of DIMENSIONS) dims[c] = dimensions[k];
   const expected = [
     ["event type", event.type, "score.computed"],
     ["enterprise", subject.unifiedSocialCreditCode, event.enterprise_id],
@@ -731,7 +772,7 @@ function parseStatusEntry(status) {
   for (const item of entries) {
     if (isObject(item) && item.type === "BitstringStatusListEntry" && item.statusPurpose === "revocation") {
       const url = item.statusListCredential, raw = item.statusListIndex;
-      if (typeof url !== "string" || typeof raw !== "string" || !/^[0-9]+$/.test(raw)) {
+      if (typeof url !== "string" || typeof raw !== "string" || !/^[0-9]+$/.test(raw) || raw.length > 12) {
         throw new StatusListError("statusListCredential must be a URL and statusListIndex a decimal string");
       }
       return [url, Number(raw)];
@@ -756,26 +797,27 @@ async function decodeStatusList(encoded) {
   }
 }
 
-async function checkStatus(doc, signer, fetcher, run) {
+async function checkStatus(doc, signer, trustedSigner, fetcher, run) {
   let url, index;
   try { [url, index] = parseStatusEntry(doc.credentialStatus); } catch (exc) {
+    if (!(exc instanceof StatusListError)) throw exc;
     run.record("status", false, exc.message);
     return;
   }
   if (!fetcher) {
-    run.add("status", NOT_CHECKED, `status list ${url} not consulted (only this service's own lists are fetched from the page)`);
+    run.add("status", NOT_CHECKED, `status list ${url} not consulted (no way to fetch it)`);
     return;
   }
   let revoked;
   try {
     const listing = await fetcher(url);
     if (listing === null) {
-      run.add("status", NOT_CHECKED, `status list ${url} is not this service's: not fetched from the page`);
+      run.add("status", NOT_CHECKED, `status list ${url} is not this service's own: the page fetches no other site`);
       return;
     }
     const listSigner = await verifyProof(listing);
     if (signer !== null && !equalBytes(listSigner, signer)) throw new StatusListError("the status list is signed by another key");
-    if (listing.id !== url) throw new StatusListError(`fetched list is ${pyStr(listing.id)}, not ${url}`);
+    if (!isObject(listing) || listing.id !== url) throw new StatusListError(`fetched list is not ${url}`);
     const subject = listing.credentialSubject;
     if (!isObject(subject) || subject.type !== "BitstringStatusList") throw new StatusListError("not a BitstringStatusListCredential");
     if (subject.statusPurpose !== "revocation") throw new StatusListError(`status list purpose is ${pyRepr(subject.statusPurpose)}`);
@@ -785,10 +827,15 @@ async function checkStatus(doc, signer, fetcher, run) {
     }
     revoked = (bits[Math.floor(index / 8)] & (0x80 >> (index % 8))) !== 0;
   } catch (exc) {
+    if (!(exc instanceof ProofError || exc instanceof StatusListError || exc instanceof TypeError
+      || exc instanceof SyntaxError)) throw exc;
     run.record("status", false, `status list ${url}: ${exc.message}`);
     return;
   }
-  run.record("status", !revoked, `bit ${index} of ${url} is ` + (revoked ? "set: the certificate is REVOKED" : "clear: not revoked"));
+  if (revoked) run.record("status", false, `bit ${index} of ${url} is set: the certificate is REVOKED`);
+  else if (trustedSigner === null) {
+    run.add("status", NOT_CHECKED, `bit ${index} of ${url} is clear, but the list is signed by an unpinned key: it could be the forger's own`);
+  } else run.record("status", true, `bit ${index} of ${url} is clear: not revoked`);
 }
 
 // A status fetcher that reads only lists published by this page's own origin (a foreign

@@ -1,12 +1,16 @@
 """Imports point one way: each layer of ledger_service imports only the layers below it.
 
     cli -> api -> runtime -> provenance, certificates -> access, pipeline
-        -> evidence, store -> proof -> core
+        -> evidence, store -> core
+
+and all of them may use the proof core, ``ledger_proof`` (the verifier
+distribution in ``verifier/``), which imports nothing of the service, of
+``anchoring`` or of any package beyond the standard library, PyNaCl and
+rfc8785 (its optional Fabric reader also uses the ``fabric`` extra).
 
 Layers on one tier do not import each other (access does not reach into the
 pipeline, nor the pipeline into access), so each can be read, tested and
-changed alone. The proof core is the verifier distribution (``ledger_proof``)
-and imports nothing of the service. The test reads every module's imports
+changed alone. The test reads every module's imports
 with ``ast`` (including imports inside functions), so a lazy import cannot
 hide a cycle.
 """
@@ -22,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ROOT / "ledger_service"
 
 TIERS: dict[str, int] = {
-    "core": 0, "proof": 1, "evidence": 2, "store": 2, "access": 3, "pipeline": 3,
+    "core": 0, "evidence": 2, "store": 2, "access": 3, "pipeline": 3,
     "provenance": 4, "certificates": 4, "runtime": 5, "api": 6, "cli": 7,
 }
 
@@ -82,4 +86,27 @@ def test_imports_point_down(path: Path) -> None:
         if TIERS[target] >= TIERS[own]:
             wrong.append(f"line {lineno}: {own} (tier {TIERS[own]}) imports {module} "
                          f"(tier {TIERS[target]})")
+    assert wrong == [], "\n".join(wrong)
+
+
+VERIFIER = ROOT / "verifier" / "ledger_proof"
+#: What the verifier may import beyond the standard library.
+VERIFIER_ALLOWED = {"nacl", "rfc8785", "ledger_proof"}
+#: Only with the 'fabric' extra, and only from ledgers/fabric/.
+FABRIC_EXTRA = {"grpc", "google", "fabric_protos", "cryptography"}
+#: Optional speed-up, imported inside try/except ImportError.
+OPTIONAL = {"orjson"}
+
+
+@pytest.mark.parametrize("path", sorted(VERIFIER.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(VERIFIER)))
+def test_verifier_imports_only_its_own_dependencies(path: Path) -> None:
+    import sys
+
+    allowed = VERIFIER_ALLOWED | OPTIONAL
+    if "fabric" in path.relative_to(VERIFIER).parts:
+        allowed |= FABRIC_EXTRA
+    wrong = [f"line {n}: {m}" for n, m in imports_of(path)
+             if m.split(".")[0] not in allowed and m.split(".")[0] not in sys.stdlib_module_names
+             and m != "__future__"]
     assert wrong == [], "\n".join(wrong)

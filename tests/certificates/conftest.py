@@ -60,7 +60,7 @@ def sqlite_capi(sqlite_ctx: LedgerContext) -> CertApi:
 
 
 def failed(verdict: dict[str, Any]) -> list[str]:
-    return [c["name"] for c in verdict["checks"] if not c["ok"]]
+    return [c["name"] for c in verdict["checks"] if c["status"] == "fail"]
 
 
 Mutator = Callable[[dict[str, Any]], None]

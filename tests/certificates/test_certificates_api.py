@@ -11,10 +11,10 @@ from nacl.signing import SigningKey
 
 from anchoring.evm.errors import ContractReverted
 from anchoring.evm.token import token_id_for_certificate
-from ledger_service.certificates import status_list
+from ledger_proof.certificates import status_list
+from ledger_proof.certificates.dataintegrity import add_proof, verify_proof
+from ledger_proof.certificates.multibase import did_key, did_key_method
 from ledger_service.certificates.credential import certificate_id_of, credential_hash
-from ledger_service.certificates.dataintegrity import add_proof, verify_proof
-from ledger_service.certificates.multibase import did_key, did_key_method
 from ledger_service.evidence.story import score_event
 
 from .conftest import E1, E2, CertApi, failed

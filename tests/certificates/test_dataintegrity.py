@@ -11,8 +11,8 @@ import pytest
 import rfc8785
 from nacl.signing import SigningKey
 
-from ledger_service.certificates.dataintegrity import ProofError, add_proof, hash_data, verify_proof
-from ledger_service.certificates.multibase import (
+from ledger_proof.certificates.dataintegrity import ProofError, add_proof, hash_data, verify_proof
+from ledger_proof.certificates.multibase import (
     b58decode,
     b58encode,
     did_key_method,

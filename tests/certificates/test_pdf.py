@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger_service.certificates.grades import DEFINITIONS
+from ledger_proof.certificates.grades import DEFINITIONS
 from ledger_service.certificates.pdf import FontMissing, find_cjk_font
 
 from .conftest import E1, CertApi

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from ledger_service.certificates import status_list
-from ledger_service.proof.timefmt import from_text
+from ledger_proof.certificates import status_list
+from ledger_proof.timefmt import from_text
 
 from .conftest import CertApi, failed
 
@@ -52,7 +52,7 @@ def test_validity_window(sqlite_capi: CertApi) -> None:
     assert (end - start).days == ctx.settings.certificate_valid_days
 
     def at(moment):  # type: ignore[no-untyped-def]
-        from ledger_service.certificates import verify as v
+        from ledger_proof.certificates import verify as v
 
         real = v.now
         v.now = lambda: moment

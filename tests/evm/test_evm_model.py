@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from anchoring.backend import AnchorRefused
 from anchoring.evm.backend import EvmBackend
 from anchoring.evm.chain import connect, deploy_contracts
-from ledger_service.proof.headers import GENESIS_PREV_HASH, header_hash, make_header
+from ledger_proof.headers import GENESIS_PREV_HASH, header_hash, make_header
 
 LEDGER_NUMBERS = itertools.count()
 

@@ -17,7 +17,7 @@ import pytest
 
 from anchoring.backend import AnchorRefused
 from anchoring.evm.backend import EvmBackend
-from ledger_service.proof.headers import GENESIS_PREV_HASH, header_hash, make_header
+from ledger_proof.headers import GENESIS_PREV_HASH, header_hash, make_header
 
 from .conftest import Env
 

@@ -13,7 +13,7 @@ from anchoring.evm.artifact import ANCHOR_REGISTRY
 from anchoring.evm.backend import EvmBackend, header_to_call, ledger_key
 from anchoring.evm.chain import Chain, attach, connect, ensure_deployed
 from anchoring.evm.errors import ContractNotDeployed, ContractReverted, ReadOnlyChain
-from ledger_service.proof.headers import GENESIS_PREV_HASH, header_hash, make_header
+from ledger_proof.headers import GENESIS_PREV_HASH, header_hash, make_header
 
 from .conftest import Env
 

@@ -33,7 +33,7 @@ from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf import any_pb2
 
-from anchoring.fabric.identity import SigningIdentity
+from ledger_proof.ledgers.fabric.identity import SigningIdentity
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]

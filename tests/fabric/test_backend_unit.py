@@ -11,7 +11,7 @@ from fabric_protos.peer import transaction_pb2
 
 from anchoring.backend import AnchorBackend, AnchorRefused, AnchorUnavailable
 from anchoring.fabric.backend import FabricBackend, chaincode_refusal, to_anchor_error
-from anchoring.fabric.errors import (
+from ledger_proof.ledgers.fabric.errors import (
     EndorseError,
     ErrorDetail,
     EvaluateError,
@@ -19,8 +19,8 @@ from anchoring.fabric.errors import (
     SubmitError,
     TransactionInvalid,
 )
-from anchoring.fabric.gateway import PeerTarget, Timeouts
-from anchoring.fabric.profile import load_profile
+from ledger_proof.ledgers.fabric.gateway import PeerTarget, Timeouts
+from ledger_proof.ledgers.fabric.profile import load_profile
 
 HEADER = {
     "version": 1,
@@ -195,7 +195,7 @@ def test_refusal_by_another_orgs_peer_only_is_transient(backend, fake_gateway, f
 
 
 def test_error_details_survive_the_wire(fake_gateway, golden_identity, fail):
-    from anchoring.fabric.gateway import Gateway
+    from ledger_proof.ledgers.fabric.gateway import Gateway
 
     peer = PeerTarget("p", fake_gateway.address, "PlatformMSP", fake_gateway.tls_ca, "peer0.fake")
     fake_gateway.script.endorse.append(

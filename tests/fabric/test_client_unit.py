@@ -19,16 +19,16 @@ from fabric_protos.msp import identities_pb2
 from fabric_protos.peer import chaincode_pb2, proposal_pb2
 from google.protobuf import timestamp_pb2
 
-from anchoring.fabric import proposal as P
-from anchoring.fabric.errors import ErrorDetail, IdentityError
-from anchoring.fabric.identity import (
+from ledger_proof.ledgers.fabric import proposal as P
+from ledger_proof.ledgers.fabric.errors import ErrorDetail, IdentityError
+from ledger_proof.ledgers.fabric.identity import (
     P256_HALF_ORDER,
     P256_ORDER,
     SigningIdentity,
     is_low_s,
     to_low_s,
 )
-from anchoring.fabric.status_details import details_from_metadata, parse_status
+from ledger_proof.ledgers.fabric.status_details import details_from_metadata, parse_status
 
 DATA = Path(__file__).parent / "data"
 NONCE = bytes(range(24))

@@ -23,8 +23,8 @@ import rfc8785
 
 from anchoring.backend import AnchorRefused
 from anchoring.fabric.backend import FabricBackend
-from anchoring.fabric.gateway import Gateway
-from anchoring.fabric.profile import load_profile
+from ledger_proof.ledgers.fabric.gateway import Gateway
+from ledger_proof.ledgers.fabric.profile import load_profile
 
 pytestmark = pytest.mark.fabric
 REPO = Path(__file__).resolve().parents[2]

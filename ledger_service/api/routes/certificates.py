@@ -18,6 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from ledger_proof.certificates.verify import CertificateFormatError
+from ledger_proof.verdict import Verdict
 from ledger_service.access.consent import ConsentBook
 from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.access.write_policy import require_role
@@ -27,7 +29,6 @@ from ledger_service.api.routes.enterprises import Uscc, checked_uscc
 from ledger_service.certificates.credential import text_of
 from ledger_service.certificates.pdf import FontMissing, render
 from ledger_service.certificates.service import CertificateService, verify_here
-from ledger_service.certificates.verify import CertificateFormatError
 from ledger_service.core.errors import Forbidden, InvalidInput, InvalidJSON, LedgerError, NotFound
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
 
@@ -241,10 +242,10 @@ async def verify_certificate(request: Request, ctx: Ctx) -> JSON:
     if "proof" not in doc and "id" in doc and "credential_hash" in doc:
         doc = _by_reference(ctx, doc)
         if doc is None:
-            return JSON({"valid": False, "checks": [{
-                "name": "registered", "ok": False,
-                "detail": "this service issued no certificate with that id and hash"}],
-                "warnings": []})
+            verdict = Verdict()
+            verdict.add("registered", False,
+                        "this service issued no certificate with that id and hash")
+            return JSON(verdict.as_dict())
 
     def work() -> dict[str, Any]:
         try:

@@ -13,12 +13,14 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ledger_proof.bundle import BundleFormatError, verify_bundle
+from ledger_proof.canonical import CanonicalizationError, canonicalize
+from ledger_proof.commitment import commitment_of
+from ledger_proof.ledgers.pinned import PinnedLedgers
+from ledger_proof.verdict import Check, Verdict
 from ledger_service.api.deps import Ctx, limit_anonymous
 from ledger_service.api.responses import JSON
 from ledger_service.core.errors import InvalidInput, InvalidJSON, NotFound
-from ledger_service.proof.bundle import BundleFormatError, Check, Verdict, verify_bundle
-from ledger_service.proof.canonical import CanonicalizationError, canonicalize
-from ledger_service.proof.commitment import commitment_of
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"], dependencies=[Depends(limit_anonymous)])
 
@@ -35,18 +37,31 @@ def pinned_keys(ctx: Any) -> dict[str, str]:
     return {ctx.key.key_id: ctx.key.public_key_b64}
 
 
-def ledger_reader(ctx: Any) -> Any:
-    """Reads a header back from the configured backend that wrote the receipt."""
-    by_name = {b.name: b for b in ctx.backends}
-    if not by_name:
-        return None
+def ledger_reader(ctx: Any) -> PinnedLedgers:
+    """The ledgers this service anchors on: its configuration is its pin."""
+    return PinnedLedgers({b.name: b for b in ctx.backends})
 
-    def read(receipt: dict[str, Any], header: dict[str, Any]) -> Any:
-        backend = by_name.get(receipt.get("backend"))
-        if backend is None:
-            return None
-        return backend.read_header(header["ledger_id"], header["seq"])
-    return read
+
+def _erasure_check(ctx: Any, doc: dict[str, Any], verdict: Verdict) -> None:
+    """A bundle that says "erased" is checked against this service's own store.
+
+    Offline, a verifier cannot tell an erased payload from a withheld one;
+    the service can: the event must exist here with its payload deleted.
+    """
+    if doc.get("event") is not None or doc.get("salt") is not None:
+        return
+    header = doc["batch"]["header"]
+    try:
+        row = ctx.reader.event_row_at(header["seq"], doc["inclusion"]["leaf_index"])
+    except (NotFound, KeyError, TypeError):
+        row = None
+    if row is None or row.leaf_hash.hex() != doc.get("leaf_hash"):
+        verdict.add("erasure_recorded", False, "this ledger holds no such leaf in that batch")
+    elif row.body is not None:
+        verdict.add("erasure_recorded", False, "the event was not erased: its payload is "
+                    "still held, so the bundle withholds it")
+    else:
+        verdict.add("erasure_recorded", True, "the ledger records this event's erasure")
 
 
 def _event_with_salt(ctx: Any, doc: dict[str, Any]) -> dict[str, Any]:
@@ -62,15 +77,14 @@ def _event_with_salt(ctx: Any, doc: dict[str, Any]) -> dict[str, Any]:
     try:
         bundle = ctx.reader.proof(event["id"])
     except NotFound:
-        verdict = Verdict(False, [Check("recorded", False,
-                                        f"no sealed event {event['id']} in this ledger")])
+        verdict = Verdict()
+        verdict.add("recorded", False, f"no sealed event {event['id']} in this ledger")
         return verdict.as_dict()
     matches = bundle["commitment"] == commitment.hex()
     verdict = verify_bundle(bundle, pinned_keys=pinned_keys(ctx), reader=ledger_reader(ctx))
-    verdict.checks.insert(0, Check("commitment", matches,
+    verdict.checks.insert(0, Check("commitment", "pass" if matches else "fail",
                                    "the event and salt hash to the recorded commitment" if matches
                                    else "the event and salt do not match what was recorded"))
-    verdict.valid = verdict.valid and matches
     return verdict.as_dict()
 
 
@@ -91,6 +105,7 @@ async def verify_event(request: Request, ctx: Ctx) -> JSON:
             verdict = verify_bundle(doc, pinned_keys=pinned_keys(ctx), reader=ledger_reader(ctx))
         except BundleFormatError as exc:
             raise InvalidInput(f"not a v1 proof bundle: {exc}") from None
+        _erasure_check(ctx, doc, verdict)
         return verdict.as_dict()
 
     return JSON(await run_in_threadpool(work))

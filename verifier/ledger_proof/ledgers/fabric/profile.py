@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anchoring.fabric.errors import ProfileError
-from anchoring.fabric.gateway import PeerTarget
-from anchoring.fabric.identity import SigningIdentity
+from ledger_proof.ledgers.fabric.errors import ProfileError
+from ledger_proof.ledgers.fabric.gateway import PeerTarget
+from ledger_proof.ledgers.fabric.identity import SigningIdentity
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from fabric_protos.msp import identities_pb2
 
-from anchoring.fabric.errors import IdentityError
+from ledger_proof.ledgers.fabric.errors import IdentityError
 
 #: Order of the P-256 group.
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import rfc8785
+
+try:  # a speed-up the service installs; the verifier alone runs on rfc8785
+    import orjson
+except ImportError:  # pragma: no cover - exercised by the verifier's install test
+    orjson = None  # type: ignore[assignment]
 
 #: JCS serializes numbers as IEEE-754 doubles; larger integers would silently change.
 MAX_SAFE_INTEGER = 2**53 - 1
+#: Deeper documents are refused rather than recursed into (rfc8785 recurses).
+MAX_DEPTH = 64
 
 
 class CanonicalizationError(ValueError):
@@ -28,11 +34,13 @@ def _fast_path_ok(value: Any) -> bool:
     """True when orjson's sorted output is provably JCS for this value.
 
     Raises CanonicalizationError for values the ledger never accepts (floats,
-    integers beyond 2^53, non-JSON types) so both paths refuse the same inputs.
+    integers beyond 2^53, non-JSON types, nesting deeper than MAX_DEPTH) so
+    both paths refuse the same inputs.
     """
-    stack = [value]
+    fast = True
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str) or item is None or isinstance(item, bool):
             continue
         if isinstance(item, int):
@@ -41,6 +49,8 @@ def _fast_path_ok(value: Any) -> bool:
             continue
         if isinstance(item, float):
             raise CanonicalizationError("floats are not allowed in evidence; use integers")
+        if depth > MAX_DEPTH:
+            raise CanonicalizationError(f"JSON nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
             for key, sub in item.items():
                 if not isinstance(key, str):
@@ -48,23 +58,24 @@ def _fast_path_ok(value: Any) -> bool:
                 # UTF-16 order (JCS) and code-point order (orjson) differ only
                 # for keys with characters outside the BMP.
                 if not key.isascii() and any(ord(ch) > 0xFFFF for ch in key):
-                    return False
-                stack.append(sub)
+                    fast = False
+                stack.append((sub, depth + 1))
             continue
         if isinstance(item, list | tuple):
-            stack.extend(item)
+            stack.extend((sub, depth + 1) for sub in item)
             continue
         raise CanonicalizationError(f"type {type(item).__name__} is not JSON")
-    return True
+    return fast
 
 
 def canonicalize(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    fast = _fast_path_ok(value)
+    if orjson is None or not fast:
+        return canonicalize_reference(value)
     try:
-        if _fast_path_ok(value):
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        return rfc8785.dumps(value)
-    except (orjson.JSONEncodeError, rfc8785.CanonicalizationError, UnicodeError) as exc:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, UnicodeError) as exc:
         raise CanonicalizationError(str(exc)) from exc
 
 
@@ -72,17 +83,6 @@ def canonicalize_reference(value: Any) -> bytes:
     """The slow reference path, for tests and for auditors who want no shortcut."""
     try:
         return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, UnicodeError) as exc:
-        raise CanonicalizationError(str(exc)) from exc
-
-
-def canonicalize_schema_document(doc: dict[str, Any]) -> bytes:
-    """JCS of a document built from a validated event: orjson alone, no walk.
-
-    Only for documents whose shape the event schema fixes: every key is an
-    ASCII field name, every integer is bounded far below 2^53, and there are
-    no floats. For those, orjson's sorted output is byte-equal to RFC 8785
-    (tests/test_canonical.py proves it over the schema); anything else must
-    go through canonicalize().
-    """
-    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    except (rfc8785.CanonicalizationError, UnicodeError, RecursionError, TypeError,
+            ValueError) as exc:
+        raise CanonicalizationError(str(exc) or type(exc).__name__) from exc

@@ -85,7 +85,8 @@ def parse_entry(status: Any) -> tuple[str, int]:
         if isinstance(item, dict) and item.get("type") == ENTRY_TYPE \
                 and item.get("statusPurpose") == PURPOSE:
             url, raw = item.get("statusListCredential"), item.get("statusListIndex")
-            if not isinstance(url, str) or not isinstance(raw, str) or not raw.isdigit():
+            if not isinstance(url, str) or not isinstance(raw, str) \
+                    or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
                 raise StatusListError("statusListCredential must be a URL and statusListIndex "
                                       "a decimal string")
             return url, int(raw)

@@ -25,8 +25,8 @@ from fabric_protos.peer import (
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import DecodeError
 
-from anchoring.fabric.errors import FabricError
-from anchoring.fabric.identity import SigningIdentity
+from ledger_proof.ledgers.fabric.errors import FabricError
+from ledger_proof.ledgers.fabric.identity import SigningIdentity
 
 NONCE_LENGTH = 24
 

@@ -26,13 +26,13 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from ledger_service.certificates.multibase import (
+from ledger_proof.canonical import CanonicalizationError, canonicalize_reference
+from ledger_proof.certificates.multibase import (
     MultibaseError,
     decode_z,
     encode_z,
     public_key_from_did_key,
 )
-from ledger_service.proof.canonical import CanonicalizationError, canonicalize_reference
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -118,6 +118,10 @@ def verify_proof(secured: Any, resolve: KeyResolver = did_key_resolver, *,
         if doc_list[:len(ctx_list)] != ctx_list:
             raise ProofError("the document's @context does not start with the proof's @context")
         unsecured["@context"] = ctx
+    elif "@context" in unsecured:
+        # vc-di-eddsa §3.3.5 (proof configuration): the proof options take the
+        # document's @context when present; a conforming proof need not repeat it.
+        options = {**options, "@context": unsecured["@context"]}
     method = options.get("verificationMethod")
     if not isinstance(method, str):
         raise ProofError("proof has no verificationMethod")

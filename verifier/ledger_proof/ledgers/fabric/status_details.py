@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from fabric_protos.gateway import gateway_pb2
 from google.protobuf.message import DecodeError
 
-from anchoring.fabric.errors import ErrorDetail
+from ledger_proof.ledgers.fabric.errors import ErrorDetail
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _ERROR_DETAIL_TYPE = "type.googleapis.com/gateway.ErrorDetail"

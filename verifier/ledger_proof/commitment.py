@@ -15,8 +15,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from ledger_service.proof.canonical import canonicalize
-from ledger_service.proof.merkle import LEAF_PREFIX
+from ledger_proof.canonical import canonicalize
+from ledger_proof.merkle import LEAF_PREFIX
 
 SALT_BYTES = 32
 

@@ -15,8 +15,8 @@ import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 
-from anchoring.fabric import proposal as proposals
-from anchoring.fabric.errors import (
+from ledger_proof.ledgers.fabric import proposal as proposals
+from ledger_proof.ledgers.fabric.errors import (
     CommitStatusError,
     EndorseError,
     EvaluateError,
@@ -24,8 +24,8 @@ from anchoring.fabric.errors import (
     SubmitError,
     TransactionInvalid,
 )
-from anchoring.fabric.identity import SigningIdentity
-from anchoring.fabric.status_details import details_from_metadata
+from ledger_proof.ledgers.fabric.identity import SigningIdentity
+from ledger_proof.ledgers.fabric.status_details import details_from_metadata
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ledger_service.proof.canonical import canonicalize
+from ledger_proof.canonical import canonicalize
 
 HEADER_VERSION = 1
 GENESIS_PREV_HASH = "0" * 64

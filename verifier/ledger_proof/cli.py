@@ -1,0 +1,85 @@
+"""``credit-verify``: check a proof bundle or a credit certificate with what you pinned.
+
+    credit-verify bundle FILE --key B64 [--fabric PROFILE] [--evm URL --evm-registry 0x..]
+    credit-verify certificate FILE --key B64 [--evm URL --evm-registry 0x.. --evm-token 0x..]
+
+Exit codes: 0 VALID, 1 INVALID, 2 UNVERIFIED (nothing pinned held) or unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ledger_proof.bundle import BundleFormatError
+from ledger_proof.certificates.verify import CertificateFormatError
+from ledger_proof.files import (
+    Pins,
+    UsageError,
+    read_json,
+    render,
+    verify_bundle_document,
+    verify_certificate_document,
+)
+
+EXIT_UNUSABLE = 2
+
+
+def _pins(args: argparse.Namespace) -> Pins:
+    return Pins(keys=tuple(args.key or ()), fabric_profile=args.fabric, evm_url=args.evm,
+                evm_registry=args.evm_registry, evm_chain_id=args.evm_chain_id,
+                evm_token=getattr(args, "evm_token", None))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--key", action="append", metavar="B64",
+                        help="pin the service's base64 Ed25519 public key (repeatable)")
+    parser.add_argument("--fabric", type=Path, metavar="PROFILE",
+                        help="Fabric connection profile: read headers and the ledger's keys "
+                             "from the channel through your own peer (needs the 'fabric' extra)")
+    parser.add_argument("--evm", metavar="URL", help="EVM JSON-RPC node to read anchors from")
+    parser.add_argument("--evm-registry", metavar="ADDRESS",
+                        help="the AnchorRegistry address you trust (never the receipt's)")
+    parser.add_argument("--evm-chain-id", type=int, metavar="ID",
+                        help="refuse a node that serves another chain")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="credit-verify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    bundle = sub.add_parser("bundle", help="check a proof bundle (v1)")
+    _common(bundle)
+    cert = sub.add_parser("certificate", help="check a credit certificate (W3C VC)")
+    _common(cert)
+    cert.add_argument("--evm-token", metavar="ADDRESS",
+                      help="the certificate token contract you trust")
+    cert.add_argument("--status-list", type=Path, metavar="FILE",
+                      help="a saved status list credential instead of fetching its URL")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        doc = read_json(args.file)
+        if args.command == "bundle":
+            verdict = verify_bundle_document(doc, _pins(args))
+        else:
+            verdict = verify_certificate_document(doc, _pins(args), args.status_list)
+    except (UsageError, BundleFormatError, CertificateFormatError) as exc:
+        print(f"credit-verify: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        print(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(render(verdict))
+    return verdict.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

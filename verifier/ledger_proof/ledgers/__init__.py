@@ -1,0 +1,1 @@
+"""Reading anchors back from ledgers the verifier pinned (Fabric, EVM)."""
