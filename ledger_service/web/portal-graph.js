@@ -7,7 +7,7 @@
 import { t } from "./portal-i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const NODE_W = 250, NODE_H = 78, COL_GAP = 150, ROW_GAP = 40, PAD = 20;
+const NODE_W = 250, NODE_H = 78, COL_GAP = 210, ROW_GAP = 60, PAD = 20;
 
 function el(name, attrs = {}, text = null) {
   const node = document.createElementNS(NS, name);
@@ -73,7 +73,9 @@ export function drawProvenance(doc, onSelect) {
     const checks = edge.checks || [];
     const failing = checks.filter((c) => !c.ok);
     const lines = failing.length ? failing.map((c) => `✗ ${c.name}`) : checks.map((c) => `✓ ${c.name}`);
-    const top = (y1 + y2) / 2 - (lines.length * 14) / 2 - 4;
+    // Labels sit level with the target node: edges leaving one node to several targets
+    // then never print on top of each other.
+    const top = y2 - ((lines.length + 1) * 14) / 2 + 8;
     const label = el("text", { x: mx, y: top, "text-anchor": "middle" });
     label.append(el("tspan", { x: mx, dy: 0, "font-weight": 700 }, edge.kind));
     for (const line of lines) {
