@@ -394,6 +394,39 @@ def test_phone_width_has_no_horizontal_scroll(driver: Any, portal: Portal) -> No
         driver.set_window_size(1280, 900)
 
 
+def test_verify_page_checks_in_the_browser_beside_the_server(driver: Any,
+                                                              portal: Portal) -> None:
+    """/verify (no sign-in) verifies the pasted document in the page itself, against the
+    service's published key, next to the server's second opinion."""
+    bundle = portal.get(f"/v1/events/{portal.ids['approved:LN-2026-0001']}/proof",
+                        "auditor").json()
+
+    def local(doc: Any) -> tuple[str, dict[str, str]]:
+        driver.get(portal.url + "/verify")
+        driver.execute_script("document.getElementById('input').value = arguments[0];",
+                              json.dumps(doc, ensure_ascii=False))
+        by_css(driver, "#verify").click()
+        verdict = wait_until(driver, lambda d: (v := d.find_element(
+            "id", "local-verdict")).get_attribute("data-verdict") and v)
+        rows = all_css(driver, "#local-checks tbody tr")
+        return verdict.get_attribute("data-verdict"), {
+            r.get_attribute("data-check"): r.get_attribute("data-status") for r in rows}
+
+    verdict, checks = local(bundle)
+    assert verdict == "VALID" and checks["header_signature"] == "pass", checks
+    tampered = copy.deepcopy(bundle)
+    tampered["event"]["payload"]["amount_fen"] += 100
+    verdict, checks = local(tampered)
+    assert verdict == "INVALID" and checks["commitment"] == "fail"
+    assert by_css(driver, "#verdict").get_attribute("data-valid") == "false"  # the server agrees
+    verdict, checks = local(portal.ids["certificate"]["credential"])
+    assert verdict == "VALID", checks
+    assert checks["issuer"] == "pass" and checks["status"] == "pass"
+    verdict, _ = local({"hello": "world"})
+    assert verdict == "ERROR"
+    assert "neither a certificate nor a proof bundle" in by_css(driver, "#local-verdict").text
+
+
 # ------------------------------------------------------------------ verifier parity
 
 
