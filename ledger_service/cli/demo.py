@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -140,14 +141,17 @@ def _tamper(ctx: LedgerContext, event_id: str) -> str:
     return f'rate_bp digit {old!r} -> {new!r} in the stored approval'
 
 
-def run_demo(data_dir: Path | None, use_fabric: bool = True) -> int:
-    """Run the story; 0 when every step behaved as it must (including tampering caught)."""
+def run_demo(data_dir: Path | None, use_fabric: bool = True, serve: bool = False) -> int:
+    """Run the story; 0 when every step behaved as it must (including tampering caught).
+
+    With ``serve`` the service keeps running afterwards, for the portal, until Ctrl-C.
+    """
     tmp = None
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="ledger-demo-")
         data_dir = Path(tmp.name)
     try:
-        return _run(data_dir, use_fabric)
+        return _run(data_dir, use_fabric, serve)
     except DemoFailure as exc:
         console.print(f"[bold red]demo failed:[/bold red] {exc}")
         return 1
@@ -156,7 +160,7 @@ def run_demo(data_dir: Path | None, use_fabric: bool = True) -> int:
             tmp.cleanup()
 
 
-def _run(data_dir: Path, use_fabric: bool) -> int:
+def _run(data_dir: Path, use_fabric: bool, serve: bool = False) -> int:
     from ledger_service.pipeline.ledgers import attach_backends
 
     console.print(Panel.fit("[bold]Credit evidence ledger — demo[/bold]\n"
@@ -192,9 +196,27 @@ def _run(data_dir: Path, use_fabric: bool) -> int:
             ids = _record_story(client, tokens)
             code = _prove(ctx, client, tokens, ids, data_dir, where)
             _certificate_step(client, tokens, data_dir)
+            if serve and code == 0:
+                _serve_portal(url, tokens)
             return code
     finally:
         ctx.close()
+
+
+def _serve_portal(url: str, tokens: dict[str, str]) -> None:
+    """Keep serving the story for the portal, with one key per role, until Ctrl-C."""
+    orgs = {"platform": PLATFORM_ORG, "bank": BANK_ORG, "auditor": "cicpa-audit"}
+    console.print(Panel.fit(f"[bold]Portal[/bold] {url}/  (verification page: {url}/verify)\n"
+                            "Sign in with one of these keys; Ctrl-C stops the service.",
+                            border_style="green"))
+    for who, token in tokens.items():
+        role = who if who in orgs else "enterprise"
+        org = orgs.get(who, who)
+        console.print(f"  {role:<10} {org:<22} {token}", soft_wrap=True, highlight=False)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("stopped.")
 
 
 def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],

@@ -339,11 +339,14 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
 def demo(data_dir: Annotated[Path | None, typer.Option(
         help="Keep the demo's ledger here (default: a temporary directory)")] = None,
          fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
-         = True) -> None:
+         = True,
+         serve: Annotated[bool, typer.Option(
+             help="Keep serving afterwards (portal at /, one key per role printed) "
+                  "until Ctrl-C")] = False) -> None:
     """Run the whole story end to end and show each proof checked."""
     from ledger_service.cli.demo import run_demo
 
-    sys.exit(run_demo(data_dir, use_fabric=fabric))
+    sys.exit(run_demo(data_dir, use_fabric=fabric, serve=serve))
 
 
 @app.command("config")
