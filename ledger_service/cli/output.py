@@ -27,4 +27,4 @@ def print_verdict(verdict: dict[str, Any], console: Console = out) -> None:
         console.print(f"[yellow]note:[/yellow] {warning}")
     console.print(_VERDICTS[verdict["verdict"]])
     if verdict.get("how_to_pin"):
-        console.print(verdict["how_to_pin"])
+        console.print(verdict["how_to_pin"], soft_wrap=True, markup=False, highlight=False)

@@ -26,9 +26,8 @@ VALID, INVALID, UNVERIFIED = "VALID", "INVALID", "UNVERIFIED"
 EXIT_CODES = {VALID: 0, INVALID: 1, UNVERIFIED: 2}
 
 #: What an UNVERIFIED verdict tells people to do, in one line.
-HOW_TO_PIN = ("nothing pinned: pass the service's public key (--key), a Fabric profile "
-              "(--fabric PROFILE), or an EVM node with the registry address "
-              "(--evm URL --evm-registry ADDRESS) to verify against something you trust")
+HOW_TO_PIN = ("to verify, pin a trust anchor: --key BASE64 (the service's public key), "
+              "--fabric PROFILE, or --evm URL --evm-registry ADDRESS")
 
 
 @dataclass

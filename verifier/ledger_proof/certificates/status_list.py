@@ -30,6 +30,10 @@ class StatusListError(ValueError):
     """A status list or entry is malformed."""
 
 
+class MalformedStatusEntry(StatusListError):
+    """The credentialStatus entry itself has the wrong shape (not a revocation check result)."""
+
+
 def encode(revoked: Iterable[int], size: int = LIST_BITS) -> str:
     bits = bytearray(size // 8)
     for index in revoked:
@@ -87,8 +91,8 @@ def parse_entry(status: Any) -> tuple[str, int]:
             url, raw = item.get("statusListCredential"), item.get("statusListIndex")
             if not isinstance(url, str) or not isinstance(raw, str) \
                     or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-                raise StatusListError("statusListCredential must be a URL and statusListIndex "
-                                      "a decimal string")
+                raise MalformedStatusEntry("statusListCredential must be a URL and "
+                                           "statusListIndex a decimal string")
             return url, int(raw)
     raise StatusListError("no BitstringStatusListEntry with statusPurpose revocation")
 

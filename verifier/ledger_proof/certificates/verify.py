@@ -174,8 +174,8 @@ def _evidence(doc: dict[str, Any], signer: bytes | None, trusted_signer: bytes |
     try:
         inner = verify_bundle(bundle, policy=policy, reader=reader)
     except BundleFormatError as exc:
-        verdict.add("evidence", False, f"not a v1 proof bundle: {exc}")
-        return
+        raise CertificateFormatError(f"evidence proofBundle is not a v1 proof bundle: "
+                                     f"{exc}") from None
     for check in inner.checks:
         verdict.add(f"evidence.{check.name}", check.ok, check.detail)
     verdict.warnings.extend(inner.warnings)
@@ -220,6 +220,8 @@ def _status(doc: dict[str, Any], signer: bytes | None, trusted_signer: bytes | N
             fetch: StatusFetcher | None, verdict: Verdict) -> None:
     try:
         url, index = status_list.parse_entry(doc.get("credentialStatus"))
+    except status_list.MalformedStatusEntry as exc:
+        raise CertificateFormatError(f"credentialStatus: {exc}") from None
     except status_list.StatusListError as exc:
         verdict.add("status", False, str(exc))
         return
