@@ -31,6 +31,7 @@ class HeaderError extends Error {}
 class ProofError extends Error {}
 class MultibaseError extends Error {}
 class StatusListError extends Error {}
+class MalformedStatusEntry extends StatusListError {}
 class HexError extends Error {}
 
 export const PASS = "pass", FAIL = "fail", NOT_CHECKED = "not_checked";
@@ -707,8 +708,7 @@ async function checkEvidence(doc, signer, trustedSigner, run) {
     inner = await verifyBundle(bundle, { policy });
   } catch (exc) {
     if (!(exc instanceof BundleFormatError)) throw exc;
-    run.record("evidence", false, `not a v1 proof bundle: ${exc.message}`);
-    return;
+    throw new CertificateFormatError(`evidence proofBundle is not a v1 proof bundle: ${exc.message}`);
   }
   for (const check of inner.checks) run.add(`evidence.${check.name}`, check.status, check.detail);
   run.warnings.push(...inner.warnings);
@@ -773,7 +773,7 @@ function parseStatusEntry(status) {
     if (isObject(item) && item.type === "BitstringStatusListEntry" && item.statusPurpose === "revocation") {
       const url = item.statusListCredential, raw = item.statusListIndex;
       if (typeof url !== "string" || typeof raw !== "string" || !/^[0-9]+$/.test(raw) || raw.length > 12) {
-        throw new StatusListError("statusListCredential must be a URL and statusListIndex a decimal string");
+        throw new MalformedStatusEntry("statusListCredential must be a URL and statusListIndex a decimal string");
       }
       return [url, Number(raw)];
     }
@@ -800,6 +800,7 @@ async function decodeStatusList(encoded) {
 async function checkStatus(doc, signer, trustedSigner, fetcher, run) {
   let url, index;
   try { [url, index] = parseStatusEntry(doc.credentialStatus); } catch (exc) {
+    if (exc instanceof MalformedStatusEntry) throw new CertificateFormatError(`credentialStatus: ${exc.message}`);
     if (!(exc instanceof StatusListError)) throw exc;
     run.record("status", false, exc.message);
     return;
