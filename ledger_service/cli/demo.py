@@ -258,6 +258,10 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
     print_verdict(verdict, console)
     if not verdict["valid"]:
         raise DemoFailure("a genuine proof failed verification")
+    pin = " ".join(f"--key {k}" for k in keys.values())
+    console.print(f"  the same check from a shell: [cyan]ledger verify {path} {pin}[/cyan] "
+                  "(or credit-verify bundle …, from the verifier installed alone)",
+                  soft_wrap=True)
 
     console.print("[bold]6. Provenance[/bold]: was the approval based on a valid consent and a "
                   "score that existed at the time? (asked by the bank)")
