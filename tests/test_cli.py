@@ -83,3 +83,50 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     certificates = tmp_path / "demo" / "certificates"
     assert [p.suffix for p in sorted(certificates.glob("HXCR-*"))] in ([".json", ".pdf"],
                                                                       [".json"])
+
+
+@pytest.mark.slow
+def test_demo_serve_keeps_the_portal_up_with_a_key_per_role(tmp_path: Path) -> None:
+    """`ledger demo --serve`: after the story, the portal answers at the printed URL, each
+    printed key signs in as its role, and Ctrl-C ends the service cleanly."""
+    import re
+    import signal
+    import time
+
+    import httpx
+
+    env = {**os.environ, "LEDGER_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "ledger_service.cli.main", "demo",
+                             "--no-fabric", "--serve"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 300
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, "".join(lines[-40:])
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        for _ in range(6):
+            lines.append(proc.stdout.readline())
+        text = "".join(lines)
+        url = re.search(r"Portal\S* (http://127\.0\.0\.1:\d+)/", text)
+        assert url, text[-2000:]
+        keys = dict(re.findall(r"^\s+(platform|bank|auditor|enterprise)\s+\S+\s+(lk_\S+)",
+                               text, re.M))
+        assert set(keys) == {"platform", "bank", "auditor", "enterprise"}, text[-2000:]
+        page = httpx.get(url.group(1) + "/", timeout=30)
+        assert page.status_code == 200 and "portal-app.js" in page.text
+        for role, token in keys.items():
+            who = httpx.get(url.group(1) + "/v1/whoami", timeout=30,
+                            headers={"Authorization": f"Bearer {token}"})
+            assert who.json()["role"] == role
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -68,6 +68,7 @@ class Consent:
     scope: frozenset[str]
     expires_us: int | None
     revocations: tuple[Revocation, ...] = field(default=())
+    purpose: str | None = None
 
     @property
     def erased(self) -> bool:
@@ -210,9 +211,10 @@ def build_consents(enterprise_id: str, rows: Iterable[Any]) -> list[Consent]:
     out = []
     for row in grants:
         body = row.body
-        grantee, scope, expires = None, frozenset(), None
+        grantee, scope, expires, purpose = None, frozenset(), None, None
         if body is not None:
             payload = orjson.loads(body)["payload"]
+            purpose = payload.get("purpose")
             grantee = payload["grantee_org"]
             scope = frozenset(payload["scope"])
             expires = to_us(from_text(payload["expires_at"]))
@@ -220,5 +222,26 @@ def build_consents(enterprise_id: str, rows: Iterable[Any]) -> list[Consent]:
             id=row.id, enterprise_id=enterprise_id, org=row.org,
             occurred_us=row.occurred_us, recorded_us=row.recorded_us,
             pos=row.pos, grantee_org=grantee, scope=scope,
-            expires_us=expires, revocations=tuple(revocations.get(row.id, ()))))
+            expires_us=expires, revocations=tuple(revocations.get(row.id, ())),
+            purpose=purpose))
     return out
+
+
+#: What a consent is now, as the enterprise's consent list shows it.
+STATE_NAMES = {LIVE: "live", EXPIRED: "expired", REVOKED_REASON: "revoked",
+               NOT_YET_LIVE: "not_yet_live", ERASED: "erased"}
+
+
+def describe(consent: Consent, instant_us: int) -> dict[str, Any]:
+    """One consent as a list row: its terms and its state at instant_us.
+
+    The state is derived from the evidence exactly as access decisions are
+    (``state_at``), so what the enterprise sees listed is what is enforced.
+    """
+    revocation = consent.revoked_by(instant_us)
+    return {"id": consent.id, "grantee_org": consent.grantee_org,
+            "scope": sorted(consent.scope), "purpose": consent.purpose,
+            "occurred_us": consent.occurred_us,
+            "recorded_us": consent.recorded_us, "expires_us": consent.expires_us,
+            "state": STATE_NAMES[consent.state_at(instant_us)],
+            "revoked_by": None if revocation is None else revocation.id}

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -38,6 +39,12 @@ def _hash(token: str) -> str:
 
 def _now_us() -> int:
     return time.time_ns() // 1000
+
+
+def _listed(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "prefix": row.prefix, "role": row.role, "org": row.org,
+            "label": row.label, "created_us": row.created_us,
+            "revoked": row.revoked_us is not None, "revoked_us": row.revoked_us}
 
 
 class KeyStore:
@@ -96,8 +103,15 @@ class KeyStore:
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(API_KEYS).order_by(API_KEYS.c.id)).all()
-        return [{"id": r.id, "prefix": r.prefix, "role": r.role, "org": r.org, "label": r.label,
-                 "created_us": r.created_us, "revoked": r.revoked_us is not None} for r in rows]
+        return [_listed(r) for r in rows]
+
+    def get(self, key_id: int) -> dict:
+        """One key's listing row (never its token, which is not stored)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(API_KEYS).where(API_KEYS.c.id == key_id)).first()
+        if row is None:
+            raise NotFound(f"no API key with id {key_id}")
+        return _listed(row)
 
     def revoke(self, key_id: int) -> None:
         with write_transaction(self.engine) as conn:

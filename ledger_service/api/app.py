@@ -15,7 +15,18 @@ from ledger_service.api import errors, openapi
 from ledger_service.api.limits import BodyLimitMiddleware
 from ledger_service.api.observe import MetricsMiddleware
 from ledger_service.api.responses import JSON
-from ledger_service.api.routes import batches, enterprises, events, system, verify
+from ledger_service.api.routes import (
+    api_keys,
+    batches,
+    consents,
+    enterprises,
+    events,
+    orgs,
+    portal,
+    system,
+    verify,
+    whoami,
+)
 from ledger_service.api.routes import certificates as certificate_routes
 from ledger_service.certificates.service import CertificateService, RecoveryThread
 from ledger_service.pipeline.batcher import BatcherThread
@@ -81,6 +92,8 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
         app.include_router(router)
     app.include_router(enterprises.router)
     app.include_router(certificate_routes.router)
+    for router in (consents.router, whoami.router, api_keys.router, orgs.router, portal.router):
+        app.include_router(router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

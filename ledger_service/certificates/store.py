@@ -117,6 +117,19 @@ class CertificateStore:
             ).scalars().all()
         return [r for r in map(orjson.loads, values) if r["score_event"] == event_id]
 
+    def records_of(self, enterprise_id: str) -> list[dict[str, Any]]:
+        """Every certificate record of one enterprise, newest first.
+
+        Certificates are few per enterprise (one per rating), so a scan of the
+        record keys is cheap; the order is issuance time, then id, so pages are stable.
+        """
+        with self.engine.connect() as conn:
+            values = conn.execute(select(KV.c.value)
+                                  .where(KV.c.key.like(f"{RECORD}%"))).scalars().all()
+        records = [r for r in map(orjson.loads, values) if r.get("enterprise_id") == enterprise_id]
+        records.sort(key=lambda r: (r["issued_at"], r["id"]), reverse=True)
+        return records
+
     def mark_revoked(self, index: int, certificate_id: str) -> None:
         self._claim(f"{REVOKED}{index}", certificate_id)
 

@@ -144,8 +144,8 @@ def _tamper(ctx: LedgerContext, event_id: str) -> str:
 def run_demo(data_dir: Path | None, use_fabric: bool = True, serve: bool = False) -> int:
     """Run the story; 0 when every step behaved as it must (including tampering caught).
 
-    With ``serve`` the service keeps running after the story (its certificate's
-    QR code and status list stay reachable) until Ctrl-C.
+    With ``serve`` the service keeps running after the story (the portal, its
+    certificate's QR code and status list stay reachable) until Ctrl-C.
     """
     tmp = None
     if data_dir is None:
@@ -227,15 +227,10 @@ def _run(data_dir: Path, use_fabric: bool, serve: bool = False) -> int:
 
 
 def _keep_serving(url: str, tokens: dict[str, str]) -> None:
-    """Keep the service up after the story, until Ctrl-C, with one API key per role."""
-    console.print(Panel.fit(
-        f"[bold]The service keeps running at {url}[/bold] (Ctrl-C stops it)\n"
-        f"verification page: {url}/verify   API documentation: {url}/docs\n"
-        f"platform key:   {tokens['platform']}\n"
-        f"bank key:       {tokens['bank']}\n"
-        f"auditor key:    {tokens['auditor']}\n"
-        f"enterprise key: {tokens[ENTERPRISES[0].uscc]} ({ENTERPRISES[0].uscc})",
-        border_style="cyan"))
+    """Keep the service up after the story (portal, QR codes, status list) until Ctrl-C or
+    SIGTERM, with one API key per role to sign in with."""
+    _serve_portal_banner(url, tokens)
+
     def stop(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
@@ -246,6 +241,18 @@ def _keep_serving(url: str, tokens: dict[str, str]) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+def _serve_portal_banner(url: str, tokens: dict[str, str]) -> None:
+    """The portal's URL and one key per role."""
+    orgs = {"platform": PLATFORM_ORG, "bank": BANK_ORG, "auditor": "cicpa-audit"}
+    console.print(Panel.fit(f"[bold]Portal[/bold] {url}/  (verification page: {url}/verify)\n"
+                            "Sign in with one of these keys; Ctrl-C stops the service.",
+                            border_style="green"))
+    for who, token in tokens.items():
+        role = who if who in orgs else "enterprise"
+        org = orgs.get(who, who)
+        console.print(f"  {role:<10} {org:<22} {token}", soft_wrap=True, highlight=False)
 
 
 def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],

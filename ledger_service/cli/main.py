@@ -393,7 +393,8 @@ def demo(data_dir: Annotated[Path | None, typer.Option(
          fabric: Annotated[bool, typer.Option(help="Use Fabric when its binaries are found")]
          = True,
          serve: Annotated[bool, typer.Option(
-             "--serve", help="Keep the service running after the story, until Ctrl-C")]
+             "--serve", help="Keep serving afterwards (portal at /, one key per role printed) "
+                             "until Ctrl-C")]
          = False) -> None:
     """Run the whole story end to end and show each proof checked."""
     from ledger_service.cli.demo import run_demo

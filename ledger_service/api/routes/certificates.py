@@ -14,16 +14,19 @@ from importlib import resources
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from ledger_proof.certificates.verify import CertificateFormatError
 from ledger_proof.verdict import Verdict
+from ledger_service.access.consent import ConsentBook
+from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx, limit_anonymous
 from ledger_service.api.responses import JSON
+from ledger_service.api.routes.enterprises import Uscc, checked_uscc
 from ledger_service.api.schemas import certificates as schemas
 from ledger_service.api.schemas import verify as verify_schemas
 from ledger_service.certificates.credential import text_of
@@ -118,6 +121,66 @@ def _pdf(ctx: Any, record: dict[str, Any]) -> Response:
         raise PdfUnavailable(str(exc)) from None
     return Response(data, media_type=PDF_TYPE, headers={
         "Content-Disposition": f'inline; filename="{record["number"]}.pdf"'})
+
+
+class CertificateRow(BaseModel):
+    """One certificate in an enterprise's list: enough to show, download and verify it."""
+
+    id: str
+    number: str
+    enterprise_id: str
+    status: str
+    grade: str | None
+    score: int | None
+    issued_at: str
+    valid_from: str | None
+    valid_until: str | None
+    credential_hash: str
+    verify_url: str
+    pdf: str
+    revocation: dict[str, Any] | None
+
+
+class CertificatePage(BaseModel):
+    enterprise_id: str
+    certificates: list[CertificateRow]
+    total: int
+    next_offset: int | None
+
+
+def _row(record: dict[str, Any], service: CertificateService) -> CertificateRow:
+    credential = record.get("credential") or {}
+    rating = (credential.get("credentialSubject") or {}).get("creditRating") or {}
+    return CertificateRow(
+        id=record["id"], number=record["number"], enterprise_id=record["enterprise_id"],
+        status=record["status"], grade=rating.get("grade"), score=rating.get("score"),
+        issued_at=record["issued_at"], valid_from=credential.get("validFrom"),
+        valid_until=credential.get("validUntil"), credential_hash=record["credential_hash"],
+        verify_url=service.verify_url(record), pdf=f"/v1/certificates/{record['id']}.pdf",
+        revocation=record.get("revocation"))
+
+
+@router.get("/v1/enterprises/{uscc}/certificates", response_model=CertificatePage,
+            summary="The enterprise's certificates, newest first, paged, with status")
+def list_certificates(
+        uscc: Uscc, ctx: Ctx, caller: Caller,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20) -> CertificatePage:
+    """Platform and auditors list any enterprise's, an enterprise its own.
+
+    The role is checked before anything is looked up, and an enterprise asking
+    about another is refused exactly as for its trail, whether or not that
+    enterprise holds certificates: a refusal says nothing about what exists.
+    """
+    require_role(caller, "platform", "auditor", "enterprise")
+    enterprise = checked_uscc(ctx, uscc)
+    ReadPolicy(ConsentBook(ctx.engine), caller).check_enterprise(enterprise)
+    service = CertificateService.of(ctx)
+    records = service.store.records_of(enterprise)
+    page = records[offset:offset + limit]
+    more = offset + limit < len(records)
+    return CertificatePage(enterprise_id=enterprise, certificates=[_row(r, service) for r in page],
+                           total=len(records), next_offset=offset + limit if more else None)
 
 
 @router.get("/v1/certificates/{certificate_id}.pdf", summary="The certificate as a PDF",

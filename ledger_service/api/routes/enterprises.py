@@ -29,7 +29,8 @@ Uscc = Annotated[str, Path(min_length=1, max_length=64,
                            description="Unified social credit code (18 characters)")]
 
 
-def _uscc(ctx: Ctx, uscc: str) -> str:
+def checked_uscc(ctx: Ctx, uscc: str) -> str:
+    """The code, validated (GB 32100-2015 check character or the allowlist), else 422."""
     try:
         return validate_uscc(uscc, ctx.settings.allowlist)
     except InvalidUSCC as exc:
@@ -51,7 +52,7 @@ def enterprise_trail(
         = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100) -> JSON:
     """Banks see the types their live consents cover; asking for others is refused."""
-    enterprise = _uscc(ctx, uscc)
+    enterprise = checked_uscc(ctx, uscc)
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)
     policy.check_enterprise(enterprise)
     wanted = None if not types else frozenset(types)
@@ -78,7 +79,7 @@ def enterprise_trail(
             response_model=provenance_schemas.ProvenanceGraph,
             responses=provenance_schemas.PROVENANCE_RESPONSES)
 def enterprise_provenance(uscc: Uscc, event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    enterprise = _uscc(ctx, uscc)
+    enterprise = checked_uscc(ctx, uscc)
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)
     policy.check_enterprise(enterprise)
     return JSON(Provenance(ctx.reader).build(enterprise, event_id, policy))
