@@ -35,7 +35,8 @@ from ledger_service.core.metrics import (
 )
 from ledger_service.pipeline.leader import LeaderLock
 from ledger_service.store.fast import visible_watermark, write_transaction
-from ledger_service.store.tables import BATCHES, EVENTS
+from ledger_service.store.tables import BATCH_NODES, BATCHES, EVENTS
+from ledger_service.store.trees import pack_upper
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class Sealer:
             return None
         seq = 0 if last is None else last.seq + 1
         prev = GENESIS_PREV_HASH if last is None else last.header_hash
-        root = merkle.root([r.leaf_hash for r in rows]).hex()
+        levels = merkle.build_levels([r.leaf_hash for r in rows])
+        root = levels[-1][0].hex()
         now_us = time.time_ns() // 1000
         header = make_header(ledger_id=self.settings.ledger_id, seq=seq, prev_header_hash=prev,
                              merkle_root=root, size=len(rows), first_event=rows[0].id,
@@ -112,6 +114,7 @@ class Sealer:
             signature=self.key.sign(header_bytes(header)), key_id=self.key.key_id,
             merkle_root=root, size=len(rows), first_pos=rows[0].pos, last_pos=rows[-1].pos,
             sealed_us=now_us))
+        conn.execute(insert(BATCH_NODES).values(seq=seq, nodes=pack_upper(levels)))
         BATCHES_SEALED.inc()
         EVENTS_SEALED.inc(len(rows))
         return Sealed(seq, len(rows), hh)
