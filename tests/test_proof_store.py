@@ -46,7 +46,10 @@ def _reference_inclusion(ctx: LedgerContext, event_id: str) -> dict:
 
 
 def test_stored_node_proofs_equal_rebuilt_proofs(ctx: LedgerContext) -> None:
-    ids = _record(ctx, 700)
+    # A batch whose last 16-leaf block is cut short, with later events right after it.
+    ids = _record(ctx, 50)
+    assert [b.size for b in ctx.sealer.seal_all()] == [50]
+    ids += _record(ctx, 700)
     # A gap inside the next batch: two events recorded, the first one removed again.
     gap_ids = _record(ctx, 2)
     with ctx.engine.begin() as conn:
@@ -59,7 +62,7 @@ def test_stored_node_proofs_equal_rebuilt_proofs(ctx: LedgerContext) -> None:
         batches = conn.execute(select(BATCHES).order_by(BATCHES.c.seq)).all()
     assert any(b.last_pos - b.first_pos + 1 != b.size for b in batches)  # the gap
 
-    sample = random.Random(7).sample(ids, 120) + ids[:3] + ids[-3:] + [gap_ids[1]]
+    sample = [*random.Random(7).sample(ids, 120), *ids[:3], *ids[45:53], *ids[-3:], gap_ids[1]]
     stored = {i: ctx.reader.proof(i) for i in sample}
     for event_id, bundle in stored.items():
         assert bundle["inclusion"] == _reference_inclusion(ctx, event_id)

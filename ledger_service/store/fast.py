@@ -86,6 +86,23 @@ def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     conn.exec_driver_sql(_SQLITE_INSERT, list(rows))
 
 
+def driver_rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a read (written with ``?`` placeholders) on conn's driver cursor; plain tuples.
+
+    For the hottest read paths only: building, cache-keying and compiling a Core
+    statement and wrapping its result cost several times an indexed lookup
+    itself (about 150 µs against 20 on SQLite).
+    """
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(sql, tuple(params))
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 #: PostgreSQL advisory lock guarding the sealing watermark (see visible_watermark).
 INTAKE_BARRIER_KEY = 0x4C45444745520002
 
