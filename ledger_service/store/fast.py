@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 EVENT_COLUMNS = ("id", "type", "enterprise_id", "org", "loan_id", "occurred_us", "recorded_us",
                  "refs", "body", "salt", "commitment", "leaf_hash", "org_signature")
@@ -79,9 +80,14 @@ def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     intake_barrier(conn)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.dbapi.IntegrityError as exc:
+            # COPY runs on the driver's cursor, outside SQLAlchemy's error wrapping:
+            # wrap it as an INSERT's would be, so callers' retry paths see it.
+            raise IntegrityError(_PG_COPY, None, exc) from exc
         return
     conn.exec_driver_sql(_SQLITE_INSERT, list(rows))
 
