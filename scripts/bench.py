@@ -3,18 +3,34 @@
 
     .venv/bin/python scripts/bench.py                      # SQLite (the default store)
     .venv/bin/python scripts/bench.py --database postgres  # PostgreSQL on 127.0.0.1:5432
+    .venv/bin/python scripts/bench.py --floor --ceiling --wrk   # with same-run references
+    .venv/bin/python scripts/bench.py --store-size 1000000 --bulk-events 0 --single 0
 
 Figures: bulk intake (events/s through POST /v1/events/bulk, durable on commit),
 single-event POST (requests/s, p50/p99 at a stated concurrency), proof fetch
 latency, offline verification time per bundle.
+
+This machine's absolute figures move a lot from run to run (shared cores,
+fsync timing), so each goal is also reported against a reference measured in
+the same run: ``--floor`` runs one Python thread doing the ledger's per-event
+intake work and nothing else (``floor_events_per_s``, and ``bulk_floor_ratio``);
+``--ceiling`` serves a FastAPI app that parses the POST and answers 201 with no
+work, loaded exactly like the service (``ceiling_rps``, ``single_ceiling_ratio``).
+``--store-size N`` first fills the store with N sealed events through the
+store's own write path (not HTTP), so proofs are measured at that size, and
+prints the bytes each event takes on disk.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
+import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +50,8 @@ sys.path.insert(0, str(ROOT))
 from ledger_proof.bundle import verify_bundle  # noqa: E402
 from ledger_service.api.server import free_port  # noqa: E402
 from ledger_service.evidence.story import ENTERPRISES, score_event  # noqa: E402
+
+SCRIPTS = Path(__file__).resolve().parent
 
 PG_ADMIN = os.environ.get("LEDGER_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -224,16 +242,20 @@ def bench_single(url: str, token: str, count: int, concurrency: int) -> dict[str
             "single_post_p99_ms": percentile(lat, .99) * 1e3}
 
 
-def bench_proofs(url: str, token: str, count: int) -> tuple[dict[str, float], dict[str, Any]]:
+def bench_proofs(url: str, token: str, count: int, ids: list[str] | None = None
+                 ) -> tuple[dict[str, float], dict[str, Any]]:
+    """Proof fetch latency for random sealed events (``ids``: sampled across a preloaded
+    store; otherwise 2,000 events posted now)."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
-        ids = [e["id"] for e in client.post("/v1/events/bulk", json={"events": scores(2000)}
-                                            ).json()["events"]]
-        deadline = time.monotonic() + 120
-        while client.get(f"/v1/events/{ids[-1]}").json()["status"] == "pending":
-            if time.monotonic() > deadline:
-                raise RuntimeError("events were never sealed")
-            time.sleep(0.2)
+    if not ids:
+        with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
+            ids = [e["id"] for e in client.post("/v1/events/bulk", json={"events": scores(2000)}
+                                                ).json()["events"]]
+            deadline = time.monotonic() + 120
+            while client.get(f"/v1/events/{ids[-1]}").json()["status"] == "pending":
+                if time.monotonic() > deadline:
+                    raise RuntimeError("events were never sealed")
+                time.sleep(0.2)
     async def run() -> tuple[list[float], bytes]:
         client = RawClient(url)
         lat, body = [], b""
@@ -444,6 +466,157 @@ def ledger_backend(args: argparse.Namespace) -> tuple[dict[str, str], Any]:
     return {"LEDGER_EVM_NODE": "off"}, None
 
 
+_FLOOR_USCC = ["91350100M000100Y43", "91110000600037341L", "914403001922038216"]
+
+
+def bench_floor(total: int, per_request: int = 10_000) -> float:
+    """Events/s of one Python thread doing a ledger's per-event intake work and nothing else.
+
+    The same loop as the reference floor: parse a bulk JSON body, canonical bytes
+    (orjson, sorted keys), a 32-byte salt, commitment and leaf (two SHA-256), one
+    SQLite row per event (WAL, synchronous=FULL, unique id, enterprise index), a
+    commit per request. The service's bulk rate over this is the share of one
+    core's durable Python floor it reaches.
+    """
+    def ev(i: int) -> dict[str, Any]:
+        return {"type": "score.computed", "enterprise_id": _FLOOR_USCC[i % 3],
+                "occurred_at": "2026-11-20T10:00:00Z", "refs": [],
+                "payload": {"model_id": "tri-dim", "model_version": "3.1", "score": 600 + i % 300,
+                            "grade": "A", "inputs_digest": f"{i:064x}",
+                            "dimensions": {"financial_health": 70,
+                                           "operating_activity": 60 + i % 30,
+                                           "growth_potential": 55}}}
+
+    bodies = [orjson.dumps({"events": [ev(b * per_request + i) for i in range(per_request)]})
+              for b in range(max(1, total // per_request))]
+    with tempfile.TemporaryDirectory(prefix="ledger-floor-") as tmp:
+        db = sqlite3.connect(os.path.join(tmp, "f.db"), isolation_level=None)
+        db.execute("pragma journal_mode=wal")
+        db.execute("pragma synchronous=full")
+        db.execute("create table events(pos integer primary key, id text unique not null, "
+                   "type text, enterprise_id text, org text, loan_id text, occurred_us int, "
+                   "recorded_us int, refs text, body blob, salt blob, commitment blob, "
+                   "leaf_hash blob)")
+        db.execute("create index ix on events(enterprise_id, pos)")
+        sha = hashlib.sha256
+        t0 = time.perf_counter()
+        for body in bodies:
+            events = orjson.loads(body)["events"]
+            rows = []
+            now = time.time_ns() // 1000
+            for e in events:
+                e["id"] = "evt_" + uuid.uuid4().hex
+                e["org"] = "platform"
+                canon = orjson.dumps(e, option=orjson.OPT_SORT_KEYS)
+                salt = os.urandom(32)
+                c = sha(salt + canon).digest()
+                rows.append((e["id"], e["type"], e["enterprise_id"], "platform", None, now, now,
+                             "[]", canon, salt, c, sha(b"\x00" + c).digest()))
+            db.execute("begin")
+            db.executemany("insert into events(id,type,enterprise_id,org,loan_id,occurred_us,"
+                           "recorded_us,refs,body,salt,commitment,leaf_hash) "
+                           "values (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.execute("commit")
+        elapsed = time.perf_counter() - t0
+        db.close()
+    return len(bodies) * per_request / elapsed
+
+
+class CeilingServer:
+    """The no-work FastAPI app (scripts/bench_ceiling.py) under uvicorn, as the service runs."""
+
+    def __init__(self, workers: int) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench_ceiling:app", "--app-dir", str(SCRIPTS),
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
+             "--log-level", "warning", "--no-access-log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(self.url + "/v1/events", content=b"{}", timeout=1)
+                return self.url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the ceiling app did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+_WRK_LINE = re.compile(r"(wrk_\w+|non2xx|errors)=([0-9.]+)")
+
+
+def bench_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
+    """Single-event POSTs driven by wrk (scripts/post_score.lua): rps, p50, p99, failures."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("--wrk needs wrk on PATH (Debian: apt-get install wrk)")
+    out = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                          "-s", str(SCRIPTS / "post_score.lua"), url + "/v1/events"],
+                         env={**os.environ, "LEDGER_KEY": token}, capture_output=True,
+                         text=True, check=True).stdout
+    found = {k: float(v) for k, v in _WRK_LINE.findall(out)}
+    if "wrk_rps" not in found:
+        raise RuntimeError(f"wrk printed no summary: {out[-500:]}")
+    return found
+
+
+def preload(service: Service, total: int, chunk: int = 10_000, sample_every: int = 2_000
+            ) -> tuple[list[str], dict[str, float]]:
+    """Fill the service's store with ``total`` sealed events before it starts.
+
+    Goes through the store's own write path (Recorder.prepare for ids, canonical
+    bytes, salts, commitments and leaves; store.fast.insert_events; the Sealer),
+    not HTTP: ten million events over HTTP would take longer than the benchmark.
+    Returns ids sampled across the whole store (for proofs at size) and figures.
+    """
+    from unittest import mock
+
+    from ledger_service.core.config import Settings
+    from ledger_service.evidence.schemas import BULK_ADAPTER
+    from ledger_service.pipeline.intake import Submission
+    from ledger_service.runtime.context import LedgerContext
+    from ledger_service.store.fast import insert_events, write_transaction
+
+    with mock.patch.dict(os.environ, service.env, clear=True):
+        ctx = LedgerContext.open(Settings())
+    sampled: list[str] = []
+    try:
+        events = BULK_ADAPTER.validate_json(orjson.dumps({"events": scores(chunk)}))["events"]
+        start, done, next_seal = time.perf_counter(), 0, 0
+        while done < total:
+            part = events[:min(chunk, total - done)]
+            prepared = ctx.recorder.prepare(Submission("bench-platform", part))
+            with write_transaction(ctx.engine) as conn:
+                insert_events(conn, prepared.rows)
+            sampled.extend(r.id for r in prepared.results[::sample_every])
+            done += len(part)
+            if done >= next_seal or done == total:
+                ctx.sealer.seal_all()
+                next_seal = done + 200_000
+        elapsed = time.perf_counter() - start
+        figures = {"store_events": float(total), "preload_seconds": elapsed}
+        if ctx.settings.is_sqlite:
+            with ctx.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            path = ctx.settings.data_dir / "ledger.db"
+            size = sum(p.stat().st_size for p in path.parent.glob("ledger.db*"))
+        else:
+            with ctx.engine.connect() as conn:
+                size = conn.exec_driver_sql("SELECT pg_database_size(current_database())"
+                                            ).scalar_one()
+        figures["store_bytes_per_event"] = size / max(total, 1)
+    finally:
+        ctx.close()
+    return sampled, figures
+
+
 def bench_verify(bundle: dict[str, Any], rounds: int = 2000) -> float:
     keys = {bundle["batch"]["key_id"]: bundle["batch"]["public_key"]}
     assert verify_bundle(bundle, pinned_keys=keys).valid
@@ -471,28 +644,64 @@ def main() -> None:
     parser.add_argument("--evm-url", help="Anchor on this EVM node and measure anchoring")
     parser.add_argument("--anchor-seconds", type=float, default=8,
                         help="Length of each anchoring phase")
+    parser.add_argument("--floor", action="store_true",
+                        help="Also measure the one-core durable intake floor (same run)")
+    parser.add_argument("--floor-events", type=int, default=200_000)
+    parser.add_argument("--ceiling", action="store_true",
+                        help="Also measure the framework's no-work POST ceiling (same run, "
+                             "same client as the single-event figure)")
+    parser.add_argument("--wrk", action="store_true",
+                        help="Drive single-event POSTs with wrk instead of the built-in client")
+    parser.add_argument("--wrk-seconds", type=int, default=15)
+    parser.add_argument("--store-size", type=int, default=0,
+                        help="Preload this many sealed events (store fast path) before "
+                             "serving, to measure proofs at size")
     args = parser.parse_args()
 
     ledger_env, backend = ledger_backend(args)
     service = Service(args.database, batch_events=1024, workers=args.workers,
                       ledger_env=ledger_env)
     platform = service.key("platform", "bench-platform")
+    print(f"started_utc={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
+    print(f"database={args.database}")
+    print(f"cpu_count={os.cpu_count()}")
+    print(f"workers={args.workers}")
+    floor = 0.0
+    if args.floor:
+        floor = bench_floor(args.floor_events)
+        print(f"floor_events_per_s={floor:.0f}")
+    sampled: list[str] = []
+    if args.store_size:
+        sampled, figures = preload(service, args.store_size)
+        for key, value in figures.items():
+            print(f"{key}={value:.1f}")
     url = service.start()
+    single_rps = 0.0
     try:
-        print(f"database={args.database}")
-        print(f"cpu_count={os.cpu_count()}")
-        print(f"workers={args.workers}")
-        bulk = bench_bulk(url, platform, args.bulk_events, args.bulk_size, args.bulk_clients)
-        print(f"bulk_events_per_s={bulk:.0f}")
-        print(f"bulk_request_events={args.bulk_size}")
-        print(f"bulk_clients={args.bulk_clients}")
-        for key, value in bench_single(url, platform, args.single, args.concurrency).items():
-            print(f"{key}={value:.2f}")
+        if args.bulk_events:
+            bulk = bench_bulk(url, platform, args.bulk_events, args.bulk_size,
+                              args.bulk_clients)
+            print(f"bulk_events_per_s={bulk:.0f}")
+            print(f"bulk_request_events={args.bulk_size}")
+            print(f"bulk_clients={args.bulk_clients}")
+            if floor:
+                print(f"bulk_floor_ratio={bulk / floor:.2f}")
+        if args.wrk:
+            single = bench_wrk(url, platform, args.concurrency, args.wrk_seconds)
+            single_rps = single["wrk_rps"]
+            for key, value in single.items():
+                print(f"single_{key}={value:.1f}")
+        elif args.single:
+            single_run = bench_single(url, platform, args.single, args.concurrency)
+            single_rps = single_run["single_post_rps"]
+            for key, value in single_run.items():
+                print(f"{key}={value:.2f}")
         print(f"single_post_concurrency={args.concurrency}")
-        proofs, bundle = bench_proofs(url, platform, args.proofs)
-        for key, value in proofs.items():
-            print(f"{key}={value:.2f}")
-        print(f"verify_us={bench_verify(bundle):.1f}")
+        if args.proofs:
+            proofs, bundle = bench_proofs(url, platform, args.proofs, sampled)
+            for key, value in proofs.items():
+                print(f"{key}={value:.2f}")
+            print(f"verify_us={bench_verify(bundle):.1f}")
         if args.duration:
             for key, value in bench_sustained(url, platform, args.duration,
                                               args.concurrency).items():
@@ -505,6 +714,22 @@ def main() -> None:
         print(f"server_peak_rss_mb={service.peak_rss_mb():.0f}")
     finally:
         service.stop()
+    if args.ceiling:
+        with CeilingServer(args.workers) as ceiling_url:
+            if args.wrk:
+                ceiling = bench_wrk(ceiling_url, "none", args.concurrency, args.wrk_seconds)
+                ceiling_rps = ceiling["wrk_rps"]
+                for key, value in ceiling.items():
+                    print(f"ceiling_{key}={value:.1f}")
+            else:
+                ceiling_run = bench_single(ceiling_url, "none", max(args.single, 3000),
+                                           args.concurrency)
+                ceiling_rps = ceiling_run["single_post_rps"]
+                for key, value in ceiling_run.items():
+                    print(f"ceiling_{key.removeprefix('single_post_')}={value:.2f}")
+        if single_rps:
+            print(f"single_ceiling_ratio={single_rps / ceiling_rps:.3f}")
+    print(f"finished_utc={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from ledger_service.evidence.story import BANK_ORG, ENTERPRISES, PLATFORM_ORG
 from ledger_service.runtime.context import LedgerContext
 
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("events", "batches", "anchors", "api_keys", "orgs", "kv")
+TABLES = ("events", "batches", "batch_nodes", "anchors", "api_keys", "orgs", "kv")
 
 
 @pytest.fixture(scope="session")

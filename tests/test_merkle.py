@@ -112,3 +112,43 @@ def test_malformed_indices_raise_not_verify() -> None:
     with pytest.raises(merkle.MerkleError):
         merkle.inclusion_path(LEAF_HASHES[:2], 2)
     assert merkle.root([]) == merkle.EMPTY_ROOT
+
+
+def _stored_path(leaves: list[bytes], index: int) -> list[bytes]:
+    """The service's proof path: stored upper levels plus the leaf block around index."""
+    from ledger_service.store import trees
+
+    upper = trees.pack_upper(merkle.build_levels(leaves))
+    start = trees.block_start(index)
+    return trees.inclusion_path(len(leaves), index, leaves[start:start + trees.BLOCK], upper)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=3000), st.data())
+def test_stored_node_paths_equal_the_reference_paths(size: int, data: st.DataObject) -> None:
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size)]
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    assert _stored_path(leaves, index) == merkle.inclusion_path(leaves, index)
+
+
+@pytest.mark.parametrize("size", [1, 2, 15, 16, 17, 31, 32, 33, 1023, 1024, 1025])
+def test_stored_node_paths_at_block_and_power_of_two_edges(size: int) -> None:
+    leaves = [hashlib.sha256(b"x" + i.to_bytes(4, "big")).digest() for i in range(size)]
+    for index in sorted(i for i in {0, 1, size // 2, size - 2, size - 1} if 0 <= i < size):
+        assert _stored_path(leaves, index) == merkle.inclusion_path(leaves, index)
+        root = merkle.root(leaves)
+        assert merkle.verify_inclusion(index, size, leaves[index], _stored_path(leaves, index),
+                                       root)
+
+
+def test_stored_nodes_refuse_a_mismatched_block_or_short_blob() -> None:
+    from ledger_service.store import trees
+
+    leaves = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(100)]
+    upper = trees.pack_upper(merkle.build_levels(leaves))
+    with pytest.raises(merkle.MerkleError):
+        trees.inclusion_path(100, 5, leaves[:3], upper)
+    with pytest.raises(merkle.MerkleError):
+        trees.inclusion_path(100, 5, leaves[:16], upper[:40])
+    with pytest.raises(merkle.MerkleError):
+        trees.inclusion_path(100, 100, leaves[96:], upper)

@@ -17,7 +17,9 @@ from sqlalchemy import Engine, insert, select, update
 
 from ledger_service.access.rotation import RotationWatch, schedule
 from ledger_service.core.errors import InvalidInput, NotFound, Unauthorized
+from ledger_service.store import generation
 from ledger_service.store.fast import write_transaction
+from ledger_service.store.generation import GenerationCache, GenerationReader
 from ledger_service.store.tables import API_KEYS
 
 ROLES = ("platform", "bank", "enterprise", "auditor")
@@ -48,9 +50,15 @@ def _listed(row: Any) -> dict[str, Any]:
 
 
 class KeyStore:
+    """API keys. ``authenticate`` answers from memory: live keys are cached per process
+    and the whole cache is dropped whenever the security generation moves (every
+    revocation bumps it in the revoking transaction), so a revoked key is refused
+    on the next request in every process."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rotations = RotationWatch(engine)
+        self._live = GenerationCache[str, Principal](GenerationReader(engine))
 
     def create(self, role: str, org: str, label: str | None = None) -> tuple[int, str]:
         """A new key; returns (id, token). The token is never stored."""
@@ -69,15 +77,21 @@ class KeyStore:
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise Unauthorized("missing bearer API key")
+        key_hash = _hash(token)
+        principal = self._live.get(key_hash, lambda: self._load(key_hash))
+        self.rotations.seen(principal.key_id)
+        return principal
+
+    def _load(self, key_hash: str) -> Principal:
+        """The live key with this hash from the database (unknown and revoked keys raise)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(API_KEYS.c.id, API_KEYS.c.role, API_KEYS.c.org,
                                       API_KEYS.c.revoked_us)
-                               .where(API_KEYS.c.key_hash == _hash(token))).first()
+                               .where(API_KEYS.c.key_hash == key_hash)).first()
         if row is None:
             raise Unauthorized("unknown API key")
         if row.revoked_us is not None:
             raise Unauthorized("this API key was revoked")
-        self.rotations.seen(row.id)
         return Principal(row.id, row.role, row.org)
 
     def rotate(self, key_id: int, *, revoke_old: bool = False,
@@ -118,5 +132,7 @@ class KeyStore:
             done = conn.execute(update(API_KEYS).where(API_KEYS.c.id == key_id)
                                 .where(API_KEYS.c.revoked_us.is_(None))
                                 .values(revoked_us=_now_us()))
+            if done.rowcount:
+                generation.bump(conn)  # every process's key cache drops it at once
         if done.rowcount == 0:
             raise NotFound(f"no live API key with id {key_id}")

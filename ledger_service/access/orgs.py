@@ -7,6 +7,7 @@ from sqlalchemy import Engine, insert, select, update
 from ledger_proof.signing import InvalidKey, load_verify_key
 from ledger_service.access.keys import _now_us
 from ledger_service.core.errors import InvalidInput, NotFound
+from ledger_service.store import generation
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import ORGS
 
@@ -31,6 +32,7 @@ class OrgStore:
                 conn.execute(insert(ORGS).values(name=name, public_key=public_key_b64,
                                                  require_signatures=require_signatures,
                                                  created_us=_now_us()))
+            generation.bump(conn)  # intake's cached signing rules are dropped at once
 
     def get(self, name: str) -> dict:
         with self.engine.connect() as conn:

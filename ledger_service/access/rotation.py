@@ -23,6 +23,7 @@ import time
 
 from sqlalchemy import Engine, delete, select, update
 
+from ledger_service.store import generation
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import API_KEYS, KV
 
@@ -75,6 +76,7 @@ class RotationWatch:
                 conn.execute(update(API_KEYS).where(API_KEYS.c.id == int(old_id))
                              .where(API_KEYS.c.revoked_us.is_(None))
                              .values(revoked_us=time.time_ns() // 1000))
+                generation.bump(conn)  # key caches in every process drop the old key
                 conn.execute(delete(KV).where(KV.c.key == name))
         with self._lock:
             self._pending = self._pending - {new_id}

@@ -28,6 +28,7 @@ from ledger_service.evidence.refs import LOAN_TYPES, NEEDS_REFS, RefInfo, check_
 from ledger_service.evidence.schemas import payload_json
 from ledger_service.pipeline.batcher import sealed_upto
 from ledger_service.store.fast import insert_events, write_transaction
+from ledger_service.store.generation import GenerationCache, GenerationReader
 from ledger_service.store.tables import EVENTS, ORGS
 
 _LOOKUP_CHUNK = 500
@@ -83,6 +84,8 @@ class Recorder:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._org_rules = GenerationCache[str, tuple[str | None, bool]](
+            GenerationReader(engine))
 
     def lookup(self, ids: Iterable[str], conn: Connection | None = None) -> dict[str, RefInfo]:
         """RefInfo for the stored events among ids."""
@@ -98,11 +101,13 @@ class Recorder:
                 found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
         return found
 
-    @staticmethod
-    def _org_key(conn: Connection, org: str) -> tuple[str | None, bool]:
-        row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
-                           .where(ORGS.c.name == org)).first()
-        return (row.public_key, bool(row.require_signatures)) if row else (None, False)
+    def _org_key(self, conn: Connection, org: str) -> tuple[str | None, bool]:
+        """The org's signing key and rules, cached until the security generation moves."""
+        def load() -> tuple[str | None, bool]:
+            row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
+                               .where(ORGS.c.name == org)).first()
+            return (row.public_key, bool(row.require_signatures)) if row else (None, False)
+        return self._org_rules.get(org, load)
 
     def verify_signatures(self, conn: Connection, sub: Submission) -> None:
         """Org signatures: over JCS of each event as submitted (minus "signature"),

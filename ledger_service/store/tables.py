@@ -59,6 +59,19 @@ class Batch(SQLModel, table=True):
     sealed_us: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class BatchNodes(SQLModel, table=True):
+    """A sealed batch's upper Merkle levels (store.trees.pack_upper), written with the batch.
+
+    Lets a proof read O(log n) hashes instead of rebuilding the batch's tree from
+    all its leaves. Derived data: the batch row's merkle_root is what is signed.
+    """
+
+    __tablename__ = "batch_nodes"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    nodes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class Anchor(SQLModel, table=True):
     __tablename__ = "anchors"
     __table_args__ = (UniqueConstraint("batch_seq", "backend", name="uq_anchor_batch_backend"),)
@@ -103,6 +116,7 @@ class KeyValue(SQLModel, table=True):
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 BATCHES = Batch.__table__  # type: ignore[attr-defined]
+BATCH_NODES = BatchNodes.__table__  # type: ignore[attr-defined]
 ANCHORS = Anchor.__table__  # type: ignore[attr-defined]
 API_KEYS = ApiKey.__table__  # type: ignore[attr-defined]
 ORGS = Org.__table__  # type: ignore[attr-defined]
