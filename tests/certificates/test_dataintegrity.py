@@ -61,7 +61,10 @@ def spec_key() -> SigningKey:
 
 
 def spec_signed() -> dict:
-    return add_proof(UNSIGNED, spec_key(), verification_method=METHOD, created=CREATED)
+    # add_proof copies only the top level: a test that edits a nested value of the
+    # result must not edit the spec's document for the tests after it.
+    return add_proof(copy.deepcopy(UNSIGNED), spec_key(), verification_method=METHOD,
+                     created=CREATED)
 
 
 def test_key_pair_matches_spec() -> None:
