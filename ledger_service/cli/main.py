@@ -364,19 +364,24 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
     from ledger_service.certificates.erasure import erase as erase_event
     from ledger_service.core.errors import LedgerError
     from ledger_service.pipeline.ledgers import persistent_backends
+    from ledger_service.runtime.node import reading_node
 
-    ctx = _ctx()
     try:
         ERASE_ADAPTER.validate_python({"reason": reason})
-        persistent_backends(ctx, say=err.print)
-        if not ctx.settings.evm_rpc_url:
-            # The embedded EVM chain lives inside the serving process: its tokens are not
-            # reachable from here (and no new chain is started for this command).
-            ctx.extras["certificate_token"] = None
-        result = erase_event(ctx, event_id, reason, org)
     except ValidationError:
         err.print("[red]error:[/red] --reason must be a code (letters, digits, ._:-)")
         raise typer.Exit(2) from None
+    ctx = _ctx()
+    try:
+        # The ledgers certificates live on (the local node is started for the command
+        # when the service is not running it, as for `ledger audit`).
+        with reading_node(ctx.settings) as plan:
+            persistent_backends(ctx, plan, say=err.print)
+            if plan.evm_kind not in ("node", "url"):
+                # The embedded EVM chain lives inside the serving process: its tokens are
+                # not reachable from here (and no new chain is started for this command).
+                ctx.extras["certificate_token"] = None
+            result = erase_event(ctx, event_id, reason, org)
     except LedgerError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None

@@ -106,10 +106,12 @@ def test_erasure_takes_the_org_signature_with_the_payload(api: Api) -> None:
 
 def test_ledger_erase_cli_revokes_and_redacts(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    from ..certificates.conftest import CertApi, with_evm
+
     ctx = LedgerContext.open(make_settings(data, certificate_tokens=False))
-    api = Api(ctx)
+    api = CertApi(with_evm(ctx))  # certificates rest only on anchored scores
     score = api.record("platform", score_event(E1, 742, "A", (78, 71, 66)))
-    ctx.sealer.seal_all()
+    api.settle()
     r = api.post(f"/v1/enterprises/{E1}/certificates", "platform", {})
     assert r.status_code == 201, r.text
     record = r.json()

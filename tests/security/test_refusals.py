@@ -92,9 +92,9 @@ def test_batch_listings_show_event_ids_to_platform_and_auditor_only(api: Api) ->
 def test_another_enterprises_certificate_is_the_404_of_a_missing_one(ctx: Any) -> None:
     """The same rule for certificates: an enterprise asking for another's certificate (id
     from a token, a QR code, a guess) is not told that it exists."""
-    from ..certificates.conftest import CertApi
+    from ..certificates.conftest import CertApi, with_evm
 
-    api = CertApi(ctx)
+    api = CertApi(with_evm(ctx))
     api.scored()
     cert_id = api.issue()["id"]
     ghost = "crt-00000000-0000-4000-8000-000000000000"
