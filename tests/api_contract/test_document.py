@@ -36,23 +36,32 @@ EXPECTED: dict[str, tuple[set[int], set[int]]] = {
     "keys": ({200}, {500}),
     "healthz": ({200}, {500}),
     "readyz": ({200}, {500, 503}),
-    "metrics": ({200}, {500}),
+    "metrics": ({200}, {403, *KEYED}),
     "enterprise_trail": ({200}, {403, 422, *KEYED}),
     "enterprise_provenance": ({200}, {403, 404, 422, *KEYED}),
     "issue": ({201}, {403, 409, *BODY, 503, *KEYED}),
-    "get_pdf": ({200}, {403, 404, 503, *KEYED}),
-    "get_certificate": ({200}, {403, 404, 503, *KEYED}),
+    "get_pdf": ({200}, {403, 404, 410, 503, *KEYED}),
+    "get_certificate": ({200}, {403, 404, 410, 503, *KEYED}),
     "get_record": ({200}, {403, 404, *KEYED}),
     "revoke": ({200}, {403, 404, *BODY, 503, *KEYED}),
     "status_list": ({200}, {404, 422, 429, 500}),
     "verify_certificate": ({200}, {400, *BODY, 429, 500}),
+    "list_certificates": ({200}, {403, 422, *KEYED}),
+    "list_consents": ({200}, {403, 422, *KEYED}),
+    "whoami": ({200}, {*KEYED}),
+    "list_orgs": ({200}, {403, *KEYED}),
+    "add_org": ({201}, {403, *BODY, *KEYED}),
+    "list_keys": ({200}, {403, *KEYED}),
+    "create_key": ({201}, {403, *BODY, *KEYED}),
+    "rotate_key": ({201}, {403, 404, 409, *BODY, *KEYED}),
+    "revoke_key": ({200}, {403, 404, 409, 422, *KEYED}),
 }
-ANONYMOUS = {"verify_event", "verify_certificate", "status_list", "keys", "healthz", "readyz",
-             "metrics"}
+ANONYMOUS = {"verify_event", "verify_certificate", "status_list", "keys", "healthz", "readyz"}
 #: Non-error-shaped answers at error statuses: readiness says why it is not ready.
 NOT_ERROR_SHAPED = {("readyz", 503)}
-#: Served but deliberately not in the API document: the verification web page (HTML).
-NOT_API = {("GET", "/verify")}
+#: Served but deliberately not in the API document: the verification web page and the
+#: portal's page and its static assets (HTML, JS, CSS).
+NOT_API = {("GET", "/verify"), ("GET", "/"), ("GET", "/portal/{name}")}
 ERROR_REF = "#/components/schemas/Error"
 
 

@@ -186,14 +186,24 @@ def test_generated_client_gets_typed_errors(service: dict[str, Any],
     platform = client_package.AuthenticatedClient(base_url=url, token=tokens["platform"])
     stranger = client_package.AuthenticatedClient(base_url=url, token="lk_not-a-key")
 
-    # The bank holds no consent of E2: a 403 whose reason says so.
+    # The bank has no relationship with E2: the 404 of an unknown id, typed, which does
+    # not confirm that the event exists.
     scored = events.post_event.sync(client=platform, body=models.ScoreComputed.from_dict(
         score_event(E2, 815, "AA", (84, 80, 79))))
     refused = events.get_event.sync_detailed(event_id=scored.id, client=bank)
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert isinstance(refused.parsed, models.Error)
-    assert refused.parsed.error.code == "forbidden"
-    assert refused.parsed.error.details["reason"] == "no_consent"
+    assert refused.parsed.error.code == "not_found"
+    assert refused.parsed.error.details["id"] == scored.id
+
+    # A role that may never read an event type's records still gets a typed 403 with
+    # its reason (a bank asking for a certificate's record).
+    cert_refused = _Tag("certificates").get_record.sync_detailed(
+        certificate_id="crt-00000000-0000-0000-0000-000000000000", client=bank)
+    assert cert_refused.status_code == 403
+    assert isinstance(cert_refused.parsed, models.Error)
+    assert cert_refused.parsed.error.code == "forbidden"
+    assert cert_refused.parsed.error.details["reason"] == "role_not_allowed"
 
     unknown = events.get_event.sync_detailed(event_id="evt_" + "0" * 32, client=stranger)
     assert unknown.status_code == 401 and isinstance(unknown.parsed, models.Error)

@@ -41,7 +41,7 @@ from .contract import Contract
 E1, E2, E3 = (e.uscc for e in ENTERPRISES)
 BODY_LIMIT = 200_000
 #: Error statuses the API uses that this test must meet at least once.
-ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 422, 429, 500, 503}
+ERROR_STATUSES = {400, 401, 403, 404, 409, 410, 413, 422, 429, 500, 503}
 
 
 class Harness:
@@ -164,10 +164,11 @@ def test_events(harness: Harness, story: dict[str, Any]) -> None:
     h.call("get_event", 200, "bank", path={"event_id": approved})
     h.call("get_event", 404, "auditor", path={"event_id": "evt_" + "f" * 32},
            code="not_found")
-    h.call("get_event", 403, "bank", path={"event_id": story["e2_score"]}, code="forbidden")
+    # No relationship with E2: the unknown id's 404, not a 403 that confirms it exists.
+    h.call("get_event", 404, "bank", path={"event_id": story["e2_score"]}, code="not_found")
     bundle = h.call("get_proof", 200, "bank", path={"event_id": approved})
     assert bundle["anchors"] and bundle["anchors"][0]["backend"] == "evm"
-    h.call("get_proof", 403, E2, path={"event_id": approved}, code="forbidden")
+    h.call("get_proof", 404, E2, path={"event_id": approved}, code="not_found")
     pending = h.call("post_event", 201, "platform", json=score_event(E3, 388, "CCC", (3, 4, 1)))
     h.call("get_proof", 404, "auditor", path={"event_id": pending["id"]}, code="not_found")
 
@@ -246,7 +247,7 @@ def test_certificates(harness: Harness, story: dict[str, Any]) -> None:
     assert pdf.startswith(b"%PDF")
     assert h.call("get_pdf", 200, "auditor", path=ref).startswith(b"%PDF")
     h.call("get_record", 200, "platform", path=ref)
-    h.call("get_record", 403, E2, path=ref, code="forbidden")
+    h.call("get_record", 404, E2, path=ref, code="not_found")
     h.call("get_record", 403, "bank", path=ref, code="forbidden")
     h.call("get_certificate", 404, "auditor", path={"certificate_id": "crt-nope"},
            code="not_found")
@@ -263,8 +264,9 @@ def test_certificates(harness: Harness, story: dict[str, Any]) -> None:
     h.call("status_list", 200, path={"list_id": 0})
     h.call("status_list", 404, path={"list_id": 7}, code="not_found")
     h.call("status_list", 422, path={"list_id": "x"}, code="validation_error")
+    # E3's only score is sealed but not yet anchored (test_events recorded it last).
     h.call("issue", 409, "platform", path={"uscc": ENTERPRISES[2].uscc},
-           code="no_sealed_score")
+           code="not_anchored")
     h.call("issue", 403, "bank", path={"uscc": E1}, code="forbidden")
     h.call("issue", 422, "platform", path={"uscc": E1}, json={"colour": "red"},
            code="validation_error")
@@ -282,7 +284,84 @@ def test_system(harness: Harness) -> None:
     assert h.call("keys", 200)["keys"][0]["current"] is True
     h.call("healthz", 200)
     assert h.call("readyz", 200)["ready"] is True
-    assert b"ledger_" in h.call("metrics", 200)
+    ready = h.call("readyz", 200)
+    assert "anchoring" in ready["checks"]
+    assert b"ledger_" in h.call("metrics", 200, "auditor")
+    h.call("metrics", 401, None, code="unauthorized")
+    h.call("metrics", 403, "bank", code="forbidden")
+
+
+def test_portal_operations(harness: Harness, story: dict[str, Any]) -> None:
+    """The portal's API: who am I, an enterprise's certificates and consents, orgs, keys."""
+    h = harness
+    assert h.call("whoami", 200, "bank")["role"] == "bank"
+    h.call("whoami", 401, None, code="unauthorized")
+
+    certs = h.call("list_certificates", 200, E1, path={"uscc": E1})
+    assert certs["certificates"]
+    h.call("list_certificates", 200, "auditor", path={"uscc": E1}, params={"limit": 1})
+    h.call("list_certificates", 403, "bank", path={"uscc": E1}, code="forbidden")
+    h.call("list_certificates", 403, E2, path={"uscc": E1}, code="forbidden")
+    h.call("list_certificates", 422, "auditor", path={"uscc": "nope"},
+           code="validation_error")
+
+    consents = h.call("list_consents", 200, E1, path={"uscc": E1})
+    assert consents["consents"]
+    h.call("list_consents", 200, "bank", path={"uscc": E1})
+    h.call("list_consents", 403, E2, path={"uscc": E1}, code="forbidden")
+    h.call("list_consents", 422, "auditor", path={"uscc": "nope"}, code="validation_error")
+
+    h.call("list_orgs", 200, "platform")
+    h.call("list_orgs", 403, "bank", code="forbidden")
+    org = h.call("add_org", 201, "platform", json={"name": "portal-test-bank"})
+    assert org["name"] == "portal-test-bank"
+    h.call("add_org", 403, "auditor", json={"name": "x"}, code="forbidden")
+    h.call("add_org", 422, "platform", json={"name": "no spaces"}, code="validation_error")
+    h.call("add_org", 413, "platform", content=b" " * (BODY_LIMIT + 1), headers={
+        "Content-Type": "application/json"}, code="payload_too_large")
+
+    h.call("list_keys", 200, "platform")
+    h.call("list_keys", 403, "bank", code="forbidden")
+    new = h.call("create_key", 201, "platform", json={"role": "bank", "org": BANK_ORG,
+                                                       "label": "contract"})
+    key_id = new["key"]["id"]
+    h.call("create_key", 403, "bank", json={"role": "bank", "org": BANK_ORG},
+           code="forbidden")
+    h.call("create_key", 422, "platform", json={"role": "root", "org": "x"},
+           code="validation_error")
+    h.call("create_key", 413, "platform", content=b" " * (BODY_LIMIT + 1), headers={
+        "Content-Type": "application/json"}, code="payload_too_large")
+    rotated = h.call("rotate_key", 201, "platform", path={"key_id": key_id},
+                     json={"revoke_old": False})
+    assert rotated["replaces"] == key_id
+    h.call("rotate_key", 403, "bank", path={"key_id": key_id}, code="forbidden")
+    h.call("rotate_key", 404, "platform", path={"key_id": 10**9}, code="not_found")
+    platform_id = h.call("whoami", 200, "platform")["key_id"]
+    h.call("rotate_key", 409, "platform", path={"key_id": platform_id},
+           json={"revoke_old": True}, code="conflict")
+    h.call("rotate_key", 422, "platform", path={"key_id": key_id}, json={"x": 1},
+           code="validation_error")
+    h.call("rotate_key", 413, "platform", path={"key_id": key_id},
+           content=b" " * (BODY_LIMIT + 1), headers={"Content-Type": "application/json"},
+           code="payload_too_large")
+    assert h.call("revoke_key", 200, "platform", path={"key_id": key_id})["revoked"] is True
+    h.call("revoke_key", 403, "bank", path={"key_id": key_id}, code="forbidden")
+    h.call("revoke_key", 404, "platform", path={"key_id": 10**9}, code="not_found")
+    h.call("revoke_key", 409, "platform", path={"key_id": platform_id}, code="conflict")
+    h.call("revoke_key", 422, "platform", path={"key_id": 0}, code="validation_error")
+
+
+def test_erased_certificate(harness: Harness, story: dict[str, Any]) -> None:
+    """Erasing the score a certificate stated leaves the certificate's PDF gone (410)."""
+    h = harness
+    cert = h.call("issue", 201, "platform", path={"uscc": E2}, json={})
+    ref = {"certificate_id": cert["id"]}
+    erased = h.call("erase_event", 200, "platform", path={"event_id": cert["score_event"]},
+                    json={"reason": "pipl_deletion_request"})
+    assert erased["certificates_revoked"] == [cert["id"]]
+    h.call("get_pdf", 410, "auditor", path=ref, code="certificate_erased")
+    h.call("get_certificate", 410, "auditor", path=ref, headers={"Accept": "application/pdf"},
+           code="certificate_erased")
 
 
 def test_dependencies_failing(harness: Harness, story: dict[str, Any],

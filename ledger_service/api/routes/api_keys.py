@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger_service.access.keys import ROLES
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx
+from ledger_service.api.schemas.errors import KEYED, ROLE_REASONS, error_responses
 from ledger_service.core.errors import Conflict
 from ledger_service.pipeline.reader import us_text
 
@@ -69,14 +70,17 @@ def _key(row: dict) -> ApiKey:
                   revoked_at=None if row["revoked_us"] is None else us_text(row["revoked_us"]))
 
 
-@router.get("", summary="Every API key (platform)", response_model=ApiKeyList)
+@router.get("", summary="Every API key (platform)", response_model=ApiKeyList,
+            responses=error_responses(("forbidden", *KEYED), ROLE_REASONS))
 def list_keys(ctx: Ctx, caller: Caller) -> ApiKeyList:
     require_role(caller, "platform")
     return ApiKeyList(keys=[_key(r) for r in ctx.keys.list()])
 
 
 @router.post("", status_code=201, summary="Create an API key; its token is shown only here",
-             response_model=NewApiKey)
+             response_model=NewApiKey,
+             responses=error_responses(("validation_error", "forbidden", "payload_too_large",
+                                        *KEYED), ROLE_REASONS))
 async def create_key(body: CreateKeyIn, ctx: Ctx, caller: Caller) -> NewApiKey:
     require_role(caller, "platform")
     key_id, token = await run_in_threadpool(ctx.keys.create, body.role, body.org, body.label)
@@ -84,6 +88,9 @@ async def create_key(body: CreateKeyIn, ctx: Ctx, caller: Caller) -> NewApiKey:
 
 
 @router.post("/{key_id}/rotate", status_code=201, response_model=NewApiKey,
+             responses=error_responses(("validation_error", "forbidden", "not_found", "conflict",
+                                        "payload_too_large", *KEYED),
+                                       ROLE_REASONS),
              summary="A new key for the same role and org; its token is shown only here")
 async def rotate_key(key_id: KeyId, ctx: Ctx, caller: Caller,
                      body: RotateIn | None = None) -> NewApiKey:
@@ -96,7 +103,9 @@ async def rotate_key(key_id: KeyId, ctx: Ctx, caller: Caller,
     return NewApiKey(key=_key(ctx.keys.get(new_id)), token=token, replaces=key_id)
 
 
-@router.post("/{key_id}/revoke", summary="Revoke an API key at once", response_model=ApiKey)
+@router.post("/{key_id}/revoke", summary="Revoke an API key at once", response_model=ApiKey,
+             responses=error_responses(("validation_error", "forbidden", "not_found", "conflict",
+                                        *KEYED), ROLE_REASONS))
 async def revoke_key(key_id: KeyId, ctx: Ctx, caller: Caller) -> ApiKey:
     require_role(caller, "platform")
     if key_id == caller.key_id:

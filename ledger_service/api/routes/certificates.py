@@ -161,6 +161,7 @@ def _row(record: dict[str, Any], service: CertificateService) -> CertificateRow:
 
 
 @router.get("/v1/enterprises/{uscc}/certificates", response_model=CertificatePage,
+            responses=schemas.LIST_RESPONSES,
             summary="The enterprise's certificates, newest first, paged, with status")
 def list_certificates(
         uscc: Uscc, ctx: Ctx, caller: Caller,

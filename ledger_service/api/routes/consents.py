@@ -20,6 +20,7 @@ from ledger_service.access.read_policy import ReadPolicy, now_us
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx
 from ledger_service.api.routes.enterprises import Uscc, checked_uscc
+from ledger_service.api.schemas.errors import KEYED, READ_REASONS, error_responses
 from ledger_service.pipeline.reader import us_text
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
@@ -44,6 +45,7 @@ class ConsentList(BaseModel):
 
 
 @router.get("/{uscc}/consents", response_model=ConsentList,
+            responses=error_responses(("validation_error", "forbidden", *KEYED), READ_REASONS),
             summary="The enterprise's consents, newest first, with their state now")
 def list_consents(uscc: Uscc, ctx: Ctx, caller: Caller) -> ConsentList:
     require_role(caller, "platform", "auditor", "enterprise", "bank")

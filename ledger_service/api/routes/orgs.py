@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx
+from ledger_service.api.schemas.errors import KEYED, ROLE_REASONS, error_responses
 
 router = APIRouter(prefix="/v1/orgs", tags=["access"])
 
@@ -35,13 +36,16 @@ class OrgIn(BaseModel):
 
 
 @router.get("", summary="Registered orgs and their event-signing keys (platform)",
-            response_model=OrgList)
+            response_model=OrgList,
+            responses=error_responses(("forbidden", *KEYED), ROLE_REASONS))
 def list_orgs(ctx: Ctx, caller: Caller) -> OrgList:
     require_role(caller, "platform")
     return OrgList(orgs=[Org(**o) for o in ctx.orgs.list()])
 
 
 @router.post("", status_code=201, response_model=Org,
+             responses=error_responses(("validation_error", "forbidden", "payload_too_large",
+                                        *KEYED), ROLE_REASONS),
              summary="Register an org or replace its event-signing key (platform)")
 async def add_org(body: OrgIn, ctx: Ctx, caller: Caller) -> Org:
     require_role(caller, "platform")

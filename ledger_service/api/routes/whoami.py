@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ledger_service.api.deps import Caller
+from ledger_service.api.schemas.errors import KEYED, error_responses
 
 router = APIRouter(tags=["access"])
 
@@ -23,6 +24,6 @@ class WhoAmI(BaseModel):
 
 
 @router.get("/v1/whoami", summary="The role and org of the calling API key",
-            response_model=WhoAmI)
+            response_model=WhoAmI, responses=error_responses(KEYED))
 def whoami(caller: Caller) -> WhoAmI:
     return WhoAmI(key_id=caller.key_id, role=caller.role, org=caller.org)

@@ -14,7 +14,13 @@ from ledger_service.api.schemas.common import (
     Instant,
     Receipt,
 )
-from ledger_service.api.schemas.errors import ANONYMOUS, KEYED, ROLE_REASONS, error_responses
+from ledger_service.api.schemas.errors import (
+    ANONYMOUS,
+    KEYED,
+    READ_REASONS,
+    ROLE_REASONS,
+    error_responses,
+)
 from ledger_service.api.schemas.proofs import ProofBundle
 
 
@@ -174,20 +180,22 @@ _PDF_CONTENT = {PDF_TYPE: {"schema": {"type": "string", "format": "binary"}}}
 _READ = ("forbidden", "not_found", *KEYED)
 _READ_REASONS = ("role_not_allowed", "not_own_enterprise")
 ISSUE_RESPONSES = error_responses(("validation_error", "forbidden", "no_sealed_score",
+                                   "not_anchored",
                                    "payload_too_large", "ledger_unavailable", *KEYED),
                                   ROLE_REASONS)
 PDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The bilingual PDF with its QR code", "content": _PDF_CONTENT},
-    **error_responses((*_READ, "pdf_unavailable"), _READ_REASONS)}
+    **error_responses((*_READ, "certificate_erased", "pdf_unavailable"), _READ_REASONS)}
 CREDENTIAL_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The signed credential; the PDF with `Accept: application/pdf`",
           "content": _PDF_CONTENT,
           "headers": {"X-Certificate-Status": {
               "description": "issuing, active or revoked (JSON answers only)",
               "schema": {"type": "string"}}}},
-    **error_responses((*_READ, "pdf_unavailable"), _READ_REASONS)}
+    **error_responses((*_READ, "certificate_erased", "pdf_unavailable"), _READ_REASONS)}
 RECORD_RESPONSES = error_responses(_READ, _READ_REASONS)
 REVOKE_RESPONSES = error_responses(("validation_error", "forbidden", "not_found",
                                     "payload_too_large", "ledger_unavailable", *KEYED),
                                    ROLE_REASONS)
+LIST_RESPONSES = error_responses(("validation_error", "forbidden", *KEYED), READ_REASONS)
 STATUS_LIST_RESPONSES = error_responses(("validation_error", "not_found", *ANONYMOUS))

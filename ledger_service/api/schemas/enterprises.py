@@ -11,9 +11,23 @@ from ledger_service.api.schemas.errors import KEYED, READ_REASONS, error_respons
 from ledger_service.api.schemas.events import EventRecord
 
 
+class TrailProvenance(BaseModel):
+    """The event's provenance verdict over its refs (proofs not re-checked here)."""
+
+    verdict: Literal["valid", "invalid"]
+    reasons: list[str]
+    proofs_checked: bool
+
+
+class TrailEvent(EventRecord):
+    """An event of the trail, with the verdict of its provenance."""
+
+    provenance: TrailProvenance
+
+
 class TrailPage(BaseModel):
     enterprise_id: Annotated[str, Field(examples=[DEMO_USCC])]
-    events: list[EventRecord]
+    events: list[TrailEvent]
     next_cursor: Annotated[str | None, Field(description=(
         "Pass as `cursor` for the next page; null on the last page"))]
     visible_types: Annotated[Literal["*"] | list[str], Field(description=(

@@ -76,6 +76,13 @@ CODES: dict[str, ErrorCode] = {c.code: c for c in (
               "retry after the next seal",
               f"enterprise {DEMO_USCC} has no sealed score.computed",
               {"enterprise_id": DEMO_USCC}),
+    ErrorCode("conflict", 409, "the request conflicts with the caller's own state (a key "
+              "revoking itself)", "a key cannot revoke itself", {"id": 1}),
+    ErrorCode("not_anchored", 409, "the enterprise's latest sealed score is not anchored on "
+              "a ledger yet (or none is configured); retry after anchoring",
+              "the latest sealed score is not anchored yet", {"enterprise_id": DEMO_USCC}),
+    ErrorCode("certificate_erased", 410, "the certificate was erased; only its hash remains",
+              "certificate crt-nope was erased", {"id": "crt-nope"}),
     ErrorCode("payload_too_large", 413, "the body, or the number of events in a bulk "
               "request, exceeds the limit", "request body exceeds 16777216 bytes",
               {"limit_bytes": 16777216}),

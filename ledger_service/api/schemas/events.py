@@ -76,6 +76,8 @@ class ErasureReceipt(BaseModel):
     erased_at: Instant
     reason_code: str
     erasure_event: Annotated[EventReceipt, Field(description="The event.erased recorded")]
+    certificates_revoked: Annotated[list[str], Field(description=(
+        "Ids of the certificates that stated the erased score, now revoked"))]
 
 
 # What each /v1/events operation documents besides its success (route decorators use them).

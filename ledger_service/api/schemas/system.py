@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from ledger_service.api.schemas.common import DEMO_KEY_ID
-from ledger_service.api.schemas.errors import error_responses
+from ledger_service.api.schemas.errors import KEYED, ROLE_REASONS, error_responses
 
 
 class ServiceKey(BaseModel):
@@ -34,7 +34,8 @@ class Readiness(BaseModel):
 
     ready: bool
     checks: Annotated[dict[str, dict[str, Any]], Field(description=(
-        "`database` {ok, pending_events | error}; per ledger `anchor.<name>` {batches, "
+        "`database` {ok, pending_events | error}; `anchoring` {ledgers, ...}: the anchoring "
+        "ledgers configured; per ledger `anchor.<name>` {batches, "
         "oldest_seconds, ...}: sealed batches not yet anchored there"))]
 
 
@@ -45,4 +46,4 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
 METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Prometheus text exposition format",
           "content": {"text/plain": {"schema": {"type": "string"}}}},
-    **INTERNAL}
+    **error_responses(("forbidden", *KEYED), ROLE_REASONS)}
