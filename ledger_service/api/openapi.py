@@ -13,6 +13,8 @@ request of ``/openapi.json``:
 - each response model gets a real example, captured from the demo's story
   (``schemas/examples.json``, written by ``scripts/openapi_examples.py``); they are
   attached here because FastAPI drops ``null`` values from examples it renders;
+- every operation documents 431 ``header_too_large``: the server answers it
+  before routing, whatever the path (``api/limits.py``);
 - the bearer API key becomes the document's default security requirement,
   and operations that need no key say so with ``security: []`` (taken from
   the routes' dependencies, so it cannot disagree with what the code checks).
@@ -30,6 +32,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from ledger_service.api.deps import API_KEY_SCHEME
+from ledger_service.api.schemas.errors import error_responses
 
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -97,6 +100,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                 continue
             if "security" not in operation:
                 operation["security"] = []
+            operation.setdefault("responses", {}).setdefault("431", _header_too_large())
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if status >= "400" and "application/json" in content:
@@ -108,6 +112,13 @@ def build(app: FastAPI) -> dict[str, Any]:
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
     return doc
+
+
+def _header_too_large() -> dict[str, Any]:
+    """The 431 entry every operation documents (as ``error_responses`` renders it)."""
+    entry = dict(error_responses(("header_too_large",))[431])
+    entry.pop("model")
+    return entry
 
 
 def install(app: FastAPI) -> None:

@@ -97,6 +97,9 @@ CODES: dict[str, ErrorCode] = {c.code: c for c in (
               {"index": 0}),
     ErrorCode("bad_signature", 422, "the org's Ed25519 signature is missing, malformed or "
               "does not verify", f"org {DEMO_BANK!r} must sign its submissions"),
+    ErrorCode("header_too_large", 431, "the request line and headers exceed the server's "
+              "limit (answered by the server before any route, then the connection closes)",
+              "request line and headers exceed 65536 bytes", {"limit_bytes": 65536}),
     ErrorCode("rate_limited", 429, "too many requests; wait `Retry-After` seconds",
               "too many requests; retry in 1 s", {"retry_after": 1}),
     ErrorCode("internal", 500, "something failed inside; quote `details.reference` to the "
