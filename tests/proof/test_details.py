@@ -406,6 +406,18 @@ SCENARIOS["cert.token.unreadable"] = _fabric_case(tokens=_rpc_down)
 SCENARIOS["cert.token.not_read"] = _fabric_case(tokens=None)
 SCENARIOS["cert.token.wrong_id"] = _cert_case(
     lambda: tc.resigned(lambda d: d["tokenBinding"].update(tokenId="1")))
+
+
+def _unhashable() -> dict[str, Any]:
+    """JCS refuses the document (an integer beyond 2^53): no signature, no credential hash."""
+    cert = make_certificate()
+    cert["credentialSubject"]["creditRating"]["score"] = 2**64
+    return cert
+
+
+SCENARIOS["cert.token.unhashable"] = _cert_case(
+    _unhashable, fabric=lambda cid: {"credential_hash": None, "status": "active"},
+    tokens=lambda binding: {"exists": True, "locked": True, "revoked": False})
 SCENARIOS["cert.token.unbound"] = _cert_case(lambda: make_certificate(token=False))
 for _label, _policy in [("pinned", PinnedKeys.of(b64e(tc.PUB))), ("unsafe", UnsafeNoOp()),
                         ("unpinned", Unpinned()), ("check_only", CheckOnly(b64e(tc.PUB))),

@@ -122,7 +122,7 @@ def _parse(bundle: Any) -> _Parsed:
     for name in ("key_id", "public_key"):
         if batch.get(name) is not None and not isinstance(batch[name], str):
             raise BundleFormatError(f"batch.{name} must be a string")
-    anchors = bundle.get("anchors", [])
+    anchors = bundle.get("anchors")
     if anchors is None:
         anchors = []
     if not isinstance(anchors, list):

@@ -92,7 +92,8 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
-                while fn & 1 == 0 and fn != 0:
+                # here fn == sn, and sn != 0 (checked above), so fn has a set bit
+                while not fn & 1:
                     fn >>= 1
                     sn >>= 1
         else:

@@ -20,7 +20,7 @@ class MultibaseError(ValueError):
 
 def b58encode(data: bytes) -> str:
     zeros = len(data) - len(data.lstrip(b"\0"))
-    number = int.from_bytes(data, "big")
+    number = int.from_bytes(data)  # big-endian, Python's default
     out = []
     while number:
         number, rem = divmod(number, 58)
@@ -35,8 +35,8 @@ def b58decode(text: str) -> bytes:
             raise MultibaseError(f"{ch!r} is not a base58btc character")
         number = number * 58 + _INDEX[ch]
     zeros = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * zeros + body
+    # big-endian, Python's default; zero has no bytes beyond the leading '1's
+    return b"\0" * zeros + number.to_bytes((number.bit_length() + 7) // 8)
 
 
 def encode_z(data: bytes) -> str:

@@ -40,7 +40,7 @@ def encode(revoked: Iterable[int], size: int = LIST_BITS) -> str:
         if not 0 <= index < size:
             raise StatusListError(f"index {index} is outside a list of {size} bits")
         bits[index // 8] |= 0x80 >> (index % 8)
-    packed = gzip.compress(bytes(bits), compresslevel=9, mtime=0)
+    packed = gzip.compress(bytes(bits), mtime=0)  # level 9, gzip's default
     return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
 
 

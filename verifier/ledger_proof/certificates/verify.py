@@ -64,7 +64,7 @@ def verify_certificate(doc: Any, *, policy: TrustPolicy | None = None,
     if not isinstance(doc, dict) or not isinstance(doc.get("proof"), dict):
         raise CertificateFormatError("a certificate is a JSON object with a proof")
     if policy is None:
-        policy = (PinnedKeys({key_id_of(k): b64e(k) for k in trusted_keys}, "pinned issuer key")
+        policy = (PinnedKeys({key_id_of(k): b64e(k) for k in trusted_keys})
                   if trusted_keys else Unpinned())
     verdict = Verdict()
     _format(doc, verdict)
@@ -121,10 +121,10 @@ def _issuer(doc: dict[str, Any], signer: bytes | None, policy: TrustPolicy,
             verdict: Verdict) -> None:
     issuer = doc.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    method = str(doc["proof"].get("verificationMethod", ""))
     if signer is None:
         verdict.add("issuer", False, "no valid signature, so no issuer key")
         return
+    method: str = doc["proof"]["verificationMethod"]  # a string: the proof verified
     try:
         issuer_key = public_key_from_did_key(str(issuer_id))
     except MultibaseError as exc:
@@ -261,6 +261,10 @@ def _fabric(read: FabricReader | None, certificate_id: str | None, digest: str |
         return
     if record is None:
         verdict.add("fabric.status", False, f"{certificate_id} is not registered on the channel")
+        return
+    if digest is None:  # a record without a hash must not match a document without one
+        verdict.add("fabric.status", False, "the credential has no JCS hash to compare with the "
+                    "registered one")
         return
     if record.get("credential_hash") != digest:
         verdict.add("fabric.status", False, "the channel registered another credential hash "
