@@ -148,7 +148,12 @@ def status_fetcher(key: SigningKey | None = None, revoked: tuple[int, ...] = (),
     key = key or issuer_key()
     listing = sign_doc(status_list.list_credential(
         url, {"id": did_key(bytes(key.verify_key))}, revoked, "2026-01-01T00:00:00Z"), key)
-    return lambda requested: copy.deepcopy(listing)
+
+    def fetch(requested: str) -> dict[str, Any]:
+        if requested != STATUS_URL:  # the URL the certificates name, whatever the list says
+            raise OSError(f"nothing at {requested}")
+        return copy.deepcopy(listing)
+    return fetch
 
 
 def fabric_reader(cert: dict[str, Any], *, status: str = "active"):
@@ -162,4 +167,9 @@ def token_reader(cert: dict[str, Any], **override: Any):
              "token_uri": URI_PREFIX + credential_hash(cert), "token_id": 1, "chain_id": 31337,
              "contract": "0xc0"}
     state.update(override)
-    return lambda binding: dict(state)
+
+    def read(binding: dict[str, Any]) -> dict[str, Any]:
+        if binding != cert.get("tokenBinding"):
+            raise LookupError(f"no token for {binding!r}")
+        return dict(state)
+    return read

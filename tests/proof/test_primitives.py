@@ -357,7 +357,8 @@ def test_add_proof_shape() -> None:
         "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
         "created": "2026-01-01T00:00:00Z", "verificationMethod": METHOD,
         "proofPurpose": "assertionMethod", "@context": ["c1", "c2"]}
-    assert signed["proof"]["@context"] is not signed["@context"]
+    nested = _signed({"@context": ["c1", {"v": "x"}], "id": "x"})
+    assert nested["proof"]["@context"][1] is not nested["@context"][1]  # a deep copy
     assert verify_proof(signed) == bytes(SIGNER.verify_key)
     no_context = _signed({"id": "x"})
     assert "@context" not in no_context["proof"]
