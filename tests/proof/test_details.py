@@ -139,6 +139,22 @@ for _i, _receipt in enumerate([{"tx": "0x01"}, "evm", {"backend": 7}]):
         _set(("anchors",), [_receipt, {"backend": "evm"}]))
 
 
+@scenario("bundle.anchor.each_receipt")
+def _each_receipt() -> Any:
+    """Every receipt is judged, whatever the one before it concluded."""
+    bundle = make_bundle(anchors=[{"backend": "btc"}, {"backend": "fabric"}, {"backend": "evm"},
+                                  {"backend": "evm", "tx": "0x02"}])
+    reader = holding(bundle)
+    reader.stored["fabric"] = None
+    return verify_bundle(bundle, policy=tb.PINNED, reader=reader)
+
+
+@scenario("bundle.anchor.each_unreadable")
+def _each_unreadable() -> Any:
+    bundle = make_bundle(anchors=[{"backend": "evm"}, {"backend": "evm", "tx": "0x02"}])
+    return verify_bundle(bundle, policy=tb.PINNED, reader=Reader({"evm": None}, error=True))
+
+
 @scenario("bundle.anchor.full_header_differs")
 def _full_header_differs() -> Any:
     bundle = make_bundle(anchors=[{"backend": "fabric"}])

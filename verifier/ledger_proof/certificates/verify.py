@@ -165,8 +165,9 @@ def _evidence(doc: dict[str, Any], signer: bytes | None, trusted_signer: bytes |
         return
     _evidence_matches(doc, bundle, verdict)
     # The score's batch must be signed by the same key that issued the credential:
-    # one key to pin. Pinned only when the issuer is.
-    policy: TrustPolicy = Unpinned()
+    # one key to pin. Pinned only when the issuer is; with no valid signature at all, the
+    # bundle's own default (Unpinned).
+    policy: TrustPolicy | None = None
     if trusted_signer is not None:
         policy = PinnedKeys({key_id_of(trusted_signer): b64e(trusted_signer)}, "the issuer key")
     elif signer is not None:
@@ -179,7 +180,7 @@ def _evidence(doc: dict[str, Any], signer: bytes | None, trusted_signer: bytes |
     for check in inner.checks:
         verdict.add(f"evidence.{check.name}", check.ok, check.detail)
     verdict.warnings.extend(inner.warnings)
-    anchors = bundle.get("anchors") or []
+    anchors = bundle.get("anchors")  # a list or null: verify_bundle accepted it
     verdict.add("evidence.anchor", bool(anchors),
                 f"{len(anchors)} anchor receipt(s); each read back above when its ledger is "
                 "pinned" if anchors else "the score's batch was sealed but not anchored on any "
