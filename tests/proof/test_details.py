@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from ledger_proof.bundle import verify_bundle
-from ledger_proof.certificates.multibase import did_key
+from ledger_proof.certificates.multibase import did_key, did_key_method
 from ledger_proof.certificates.verify import verify_certificate
 from ledger_proof.headers import header_hash
 from ledger_proof.ledgers.base import StoredHeader
@@ -284,6 +284,8 @@ SCENARIOS["cert.issuer.not_did_key"] = _cert_case(lambda: tc.resigned(
     lambda d: d.update(issuer="https://issuer.example")))
 SCENARIOS["cert.issuer.plain_did"] = _cert_case(lambda: tc.resigned(
     lambda d: d.update(issuer=did_key(tc.PUB))))
+SCENARIOS["cert.issuer.id_is_the_method"] = _cert_case(lambda: tc.resigned(
+    lambda d: d.update(issuer={"id": did_key_method(tc.PUB)})))
 SCENARIOS["cert.issuer.fragment"] = _cert_case(lambda: tc.resigned(
     lambda d: d.update(issuer={"id": did_key(tc.PUB) + "#x"})))
 SCENARIOS["cert.issuer.other_key_pinned_platform"] = _cert_case(

@@ -33,7 +33,7 @@ class Commitment:
 
 def new_salt() -> bytes:
     """32 bytes from the OS CSPRNG."""
-    return secrets.token_bytes(SALT_BYTES)
+    return new_salts(1)[0]
 
 
 def new_salts(count: int) -> list[bytes]:

@@ -32,7 +32,7 @@ class InvalidSignature(KeyError_):
 
 def b64e(data: bytes) -> str:
     """Standard base64 with padding, as DESIGN.md's bundle format uses."""
-    return base64.b64encode(data).decode("ascii")
+    return base64.b64encode(data).decode()  # base64 is ASCII
 
 
 def b64d(text: str) -> bytes:

@@ -41,7 +41,7 @@ def encode(revoked: Iterable[int], size: int = LIST_BITS) -> str:
             raise StatusListError(f"index {index} is outside a list of {size} bits")
         bits[index // 8] |= 0x80 >> (index % 8)
     packed = gzip.compress(bytes(bits), mtime=0)  # level 9, gzip's default
-    return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+    return "u" + base64.urlsafe_b64encode(packed).decode().rstrip("=")  # base64 is ASCII
 
 
 def decode(encoded: str) -> bytes:

@@ -15,7 +15,8 @@ URI_PREFIX = "urn:credential:sha256:"
 
 def token_id_for_certificate(certificate_id: str) -> int:
     """uint256 token id of a certificate: SHA-256(utf8(certificate_id)) big-endian."""
-    return int.from_bytes(hashlib.sha256(certificate_id.encode("utf-8")).digest(), "big")
+    # str.encode and int.from_bytes default to UTF-8 and big-endian
+    return int.from_bytes(hashlib.sha256(certificate_id.encode()).digest())
 
 
 def token_checks(status: dict[str, Any], credential_hash: str) -> list[dict[str, Any]]:
