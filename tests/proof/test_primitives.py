@@ -20,6 +20,7 @@ from ledger_proof import merkle
 from ledger_proof.canonical import (
     MAX_DEPTH,
     CanonicalizationError,
+    _fast_path_ok,
     canonicalize,
     canonicalize_reference,
 )
@@ -181,10 +182,26 @@ def test_reference_refusals_name_the_reason() -> None:
     _raises(CanonicalizationError, "ValueError", canonicalize_reference, _Unreadable(a=1))
 
 
-def test_lone_surrogate_is_refused() -> None:
-    with pytest.raises(CanonicalizationError) as info:
-        canonicalize({"a": "\ud800"})
-    assert str(info.value)
+ORJSON_SURROGATE = "str is not valid UTF-8: surrogates not allowed"
+RFC8785_SURROGATE = ("'utf-16-be' codec can't encode character '\\ud800' in position 1: "
+                     "surrogates not allowed")
+
+
+@pytest.mark.parametrize(("value", "fast", "message"), [
+    ({"a": "\ud800"}, True, ORJSON_SURROGATE),
+    ({"\ud800": 1}, True, ORJSON_SURROGATE),            # non-ASCII key inside the BMP
+    ({"\uffff\ud800": 1}, True, ORJSON_SURROGATE),      # U+FFFF is still in the BMP
+    ({"\U00010000\ud800": 1}, False, RFC8785_SURROGATE),  # the first code point beyond it
+])
+def test_which_path_refuses_a_lone_surrogate(value: Any, fast: bool, message: str) -> None:
+    """Keys beyond the BMP take the reference path (UTF-16 order); the others orjson's."""
+    assert _fast_path_ok(value) is fast
+    _raises(CanonicalizationError, message, canonicalize, value)
+
+
+def test_fast_path_flag_is_a_bool() -> None:
+    assert _fast_path_ok({"a": [1, {"b": None}]}) is True
+    assert _fast_path_ok({"a": {"\U0001F600": 1}}) is False
 
 
 # --- signing ---------------------------------------------------------------------------
