@@ -614,3 +614,19 @@ def test_token_checks_each_failure() -> None:
     assert oks(revoked=0)[1] == (False, "not revoked")
     assert oks(token_uri=URI_PREFIX + "H")[2] == (
         False, "token URI 'urn:credential:sha256:H', expected 'urn:credential:sha256:h'")
+
+
+# --- bundles as the service builds them ------------------------------------------------
+
+def test_build_bundle_of_an_erased_event() -> None:
+    from ledger_proof.bundle import build_bundle
+    bundle = build_bundle(event=None, salt=None, commitment=b"\1" * 32, leaf_hash=b"\2" * 32,
+                          leaf_index=0, tree_size=1, path=[], header={"h": 1},
+                          header_hash_hex="ab", signature="s", key_id="k", public_key_b64="p",
+                          anchors=[])
+    assert bundle == {"version": 1, "event": None, "salt": None, "commitment": "01" * 32,
+                      "leaf_hash": "02" * 32,
+                      "inclusion": {"leaf_index": 0, "tree_size": 1, "hashes": []},
+                      "batch": {"header": {"h": 1}, "header_hash": "ab", "signature": "s",
+                                "key_id": "k", "public_key": "p"},
+                      "anchors": []}
