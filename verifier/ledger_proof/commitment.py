@@ -33,7 +33,8 @@ class Commitment:
 
 def new_salt() -> bytes:
     """32 bytes from the OS CSPRNG."""
-    return new_salts(1)[0]
+    (salt,) = new_salts(1)
+    return salt
 
 
 def new_salts(count: int) -> list[bytes]:

@@ -41,7 +41,7 @@ def encode(revoked: Iterable[int], size: int = LIST_BITS) -> str:
             raise StatusListError(f"index {index} is outside a list of {size} bits")
         bits[index // 8] |= 0x80 >> (index % 8)
     packed = gzip.compress(bytes(bits), mtime=0)  # level 9, gzip's default
-    return "u" + base64.urlsafe_b64encode(packed).decode().rstrip("=")  # base64 is ASCII
+    return "u" + base64.urlsafe_b64encode(packed).decode().replace("=", "")  # unpadded
 
 
 def decode(encoded: str) -> bytes:
@@ -49,7 +49,7 @@ def decode(encoded: str) -> bytes:
         raise StatusListError("encodedList must be multibase base64url (leading 'u')")
     body = encoded[1:]
     try:
-        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        packed = base64.urlsafe_b64decode(body + "==")  # surplus padding is ignored
         return gzip.decompress(packed)
     except (ValueError, OSError, EOFError, zlib.error) as exc:
         raise StatusListError(f"encodedList does not decode: {exc}") from None
