@@ -58,7 +58,7 @@ def _check_options(options: dict[str, Any]) -> None:
     created = options.get("created")
     if created is not None:
         try:
-            datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+            datetime.fromisoformat(str(created))  # Python 3.11+ reads the trailing Z
         except ValueError:
             raise ProofError(f"proof created {created!r} is not an XML Schema datetime") from None
 
