@@ -245,3 +245,34 @@ def test_an_input_error_carries_its_fields() -> None:
     assert error.as_dict() == {"indicator": "rd_intensity", "code": "out_of_range",
                                "message": error.message}
     assert "0..1000000" in error.message
+
+
+@st.composite
+def thresholds(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Any valid grade table: an ordered subset of AAA..C (always ending at min 0)."""
+    names = draw(st.lists(st.sampled_from(["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC"]),
+                          unique=True, max_size=8))
+    order = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC"]
+    names = sorted(names, key=order.index)
+    mins = sorted(draw(st.lists(st.integers(1, 1000), unique=True, min_size=len(names),
+                                max_size=len(names))), reverse=True)
+    return [*({"grade": n, "min": m} for n, m in zip(names, mins, strict=True)),
+            {"grade": "C", "min": 0}]
+
+
+@settings(max_examples=100, deadline=None)
+@given(grades=thresholds())
+def test_grades_follow_any_thresholds_exactly_at_the_boundaries(
+        grades: list[dict[str, Any]]) -> None:
+    spec = copy.deepcopy(REFERENCE_SPEC)
+    spec["grades"] = grades
+    card = Scorecard.from_spec(spec)
+    for position, entry in enumerate(grades):
+        assert card.grade_for(entry["min"]) == entry["grade"]
+        if entry["min"] > 0:
+            assert card.grade_for(entry["min"] - 1) == grades[position + 1]["grade"]
+        above = entry["min"] + 1
+        if above <= 1000:
+            reaches_better = position > 0 and grades[position - 1]["min"] == above
+            assert card.grade_for(above) == \
+                (grades[position - 1]["grade"] if reaches_better else entry["grade"])
