@@ -89,8 +89,15 @@ class GenerationCache(Generic[K, V]):
         self._generation = -1
         self._lock = threading.Lock()
 
-    def get(self, key: K, load: Callable[[], V]) -> V:
-        current = self.reader.read()
+    def get(self, key: K, load: Callable[[], V], current: int | None = None) -> V:
+        """The value for key; ``current`` is a generation the caller read for this request
+        (one read then serves every cache a request consults), else it is read here.
+
+        Passing ``current`` keeps the guarantee only if it was read after the request
+        arrived: a change committed before that is then seen, as with a read here.
+        """
+        if current is None:
+            current = self.reader.read()
         with self._lock:
             if current != self._generation:
                 self._items.clear()
