@@ -230,10 +230,15 @@ class Recorder:
         rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
         salts = new_salts(len(events))
+        # Per-event work is the bulk path's cost (tens of thousands a second): names are
+        # bound once, and `local` (events of this request, for refs) is kept only when
+        # some event cites anything, since nothing else consults it.
+        track_local = bool(ref_ids)
+        append_row, append_result = rows.append, results.append
         for index, (event, event_id) in enumerate(zip(events, ids, strict=True)):
             if event_id in existing_ids:
                 assert conn is not None  # existing ids come from a lookup on conn
-                results.append(self._existing(conn, org, event, event_id, index))
+                append_result(self._existing(conn, org, event, event_id, index))
                 continue
             etype, enterprise = event["type"], event["enterprise_id"]
             event_refs = event.get("refs") or []
@@ -244,21 +249,21 @@ class Recorder:
             if event_refs or etype in NEEDS_REFS:
                 check_ref_rules(index, event, ChainMap(local, refs))
             loan_id = event["payload"]["loan_id"] if etype in LOAN_TYPES else None
-            local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
+            if track_local:
+                local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
             occurred = event["occurred_at"]
-            doc = {"id": event_id, "type": etype, "enterprise_id": enterprise,
-                   "org": org, "occurred_at": to_text(occurred),
-                   "recorded_at": recorded_at, "refs": event_refs,
-                   "payload": payload_json(event)}
-            body = canonicalize_schema_document(doc)
+            body = canonicalize_schema_document(
+                {"id": event_id, "type": etype, "enterprise_id": enterprise,
+                 "org": org, "occurred_at": to_text(occurred),
+                 "recorded_at": recorded_at, "refs": event_refs,
+                 "payload": payload_json(event)})
             salt = salts[index]
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
-            rows.append((event_id, etype, enterprise, org, loan_id, to_us(occurred), recorded_us,
-                         orjson.dumps(event_refs).decode() if event_refs else "[]", body,
-                         salt, commitment, leaf,
-                         event.get("signature")))
-            results.append(Recorded(event_id, leaf.hex()))
+            append_row((event_id, etype, enterprise, org, loan_id, to_us(occurred), recorded_us,
+                        orjson.dumps(event_refs).decode() if event_refs else "[]", body,
+                        salt, commitment, leaf, event.get("signature")))
+            append_result(Recorded(event_id, leaf.hex()))
         return Prepared(rows, results)
 
     @staticmethod
