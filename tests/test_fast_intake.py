@@ -8,6 +8,8 @@ security generation is read once a request and still honoured at once.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from ledger_service.api.app import create_app
 from ledger_service.api.fast_intake import FastEventIntake
 from ledger_service.evidence.story import score_event
 from ledger_service.runtime.context import LedgerContext
+from ledger_service.store.generation import GenerationReader, SharedGenerationRead
 
 from .conftest import make_settings
 from .worlds import E1
@@ -131,7 +134,9 @@ class _CountingReader:
 
 
 def test_one_generation_read_a_request_and_a_revocation_still_counts_at_once(
-        ledger: LedgerContext) -> None:
+        ctx: LedgerContext) -> None:
+    """On SQLite and PostgreSQL (where the read is shared: SharedGenerationRead)."""
+    ledger = ctx
     lean, _ = _clients(ledger)
     key_id, token = ledger.keys.create("platform", "haixi-credit-platform")
     counting = _CountingReader(ledger.keys.generation)
@@ -152,3 +157,37 @@ def test_one_generation_read_a_request_and_a_revocation_still_counts_at_once(
     r = lean.post("/v1/events", headers=headers, json=score_event(E1, 720, "A", (70, 70, 70)))
     assert r.status_code == 401
     assert "revoked" in r.json()["error"]["message"]
+
+
+class _SlowReader:
+    """A real generation read that then takes 0.2 s to come back (a slow round trip)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader, self.reads = reader, 0
+
+    def read(self) -> int:
+        self.reads += 1
+        value = self.reader.read()
+        time.sleep(0.2)
+        return value
+
+
+def test_a_shared_read_serves_only_requests_that_arrived_before_it_started(
+        sqlite_ctx: LedgerContext) -> None:
+    slow = _SlowReader(GenerationReader(sqlite_ctx.engine))
+    shared = SharedGenerationRead(slow)  # type: ignore[arg-type]
+    before = slow.reader.read()
+
+    async def scenario() -> tuple[int, list[int]]:
+        first = asyncio.ensure_future(shared.read())
+        await asyncio.sleep(0.05)  # the first read is under way (value already taken)
+        key_id, _ = sqlite_ctx.keys.create("auditor", "audit-shared")
+        sqlite_ctx.keys.revoke(key_id)  # bumps the generation, acknowledged now
+        later = await asyncio.gather(*(shared.read() for _ in range(8)))
+        return await first, later
+
+    first, later = asyncio.run(scenario())
+    assert first == before
+    # every request that arrived after the revocation sees it, and they shared one read
+    assert later == [before + 1] * 8
+    assert slow.reads == 2

@@ -14,7 +14,8 @@ status, shape and headers. The FastAPI route stays registered and documents
 the operation in the OpenAPI document.
 
 It also reads the security generation once and hands it to both caches that
-consult it (API keys, org signing rules).
+consult it (API keys, org signing rules); on PostgreSQL that read is shared by
+the requests that arrived before it started (store.generation.SharedGenerationRead).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger_service.api.routes.events import record_one
+from ledger_service.store.generation import SharedGenerationRead
 
 PATH = "/v1/events"
 
@@ -77,6 +79,8 @@ class FastEventIntake:
     def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
         self.app = app
         self.route = _route(routes)
+        #: PostgreSQL: generation reads shared across requests (False: SQLite, read inline).
+        self._shared_read: SharedGenerationRead | bool | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST"
@@ -96,7 +100,14 @@ class FastEventIntake:
         try:
             ctx = app.state.ctx
             token = bearer_token(scope)
-            generation = ctx.keys.generation.read() if token else None
+            generation = None
+            if token:
+                if self._shared_read is None:
+                    self._shared_read = (SharedGenerationRead(ctx.keys.generation)
+                                         if ctx.engine.dialect.name != "sqlite" else False)
+                # SQLite: a local read of a few µs, cheaper than any hand-off
+                generation = (await self._shared_read.read() if self._shared_read
+                              else ctx.keys.generation.read())
             caller = ctx.keys.authenticate(token, generation)
             app.state.limiter.check(f"key:{caller.key_id}")
             body = await read_body(receive)
