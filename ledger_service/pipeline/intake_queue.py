@@ -148,7 +148,7 @@ class IntakeQueue:
                 self._commit_alone(job)
             return
         except BaseException as exc:
-            self._answer([(job, exc) for job in group], durable=True)
+            self._answer([(job, exc) for job in group], now=True)
             return
         self._answer(list(zip(group, outcomes, strict=True)))
 
@@ -166,15 +166,16 @@ class IntakeQueue:
         except (DBAPIError, LedgerError):
             return False
         except BaseException as exc:
-            self._answer([(job, exc) for job in group], durable=True)
+            self._answer([(job, exc) for job in group], now=True)
             return True
         self._answer(list(zip(group, outcomes, strict=True)))
         return True
 
-    def _answer(self, answers: list[tuple[_Job, Any]], durable: bool = False) -> None:
-        """Resolve each job with its outcome (an exception or its Recorded list), once what
-        was committed is durable: now, or after the syncer's next flush."""
-        if self._wal is None or durable:
+    def _answer(self, answers: list[tuple[_Job, Any]], now: bool = False) -> None:
+        """Resolve each job with its outcome (an exception or its Recorded list) once what
+        was committed is durable: at once when each commit flushes itself or when nothing
+        was committed (``now``), else after the syncer's next flush."""
+        if self._wal is None or now:
             _resolve(answers)
         else:
             self._answers.put(answers)
@@ -183,8 +184,9 @@ class IntakeQueue:
         """Flush the log once for every group committed since the last flush, then answer.
 
         A failed flush answers those groups with the error: their rows are committed
-        but not known to be on disk, so nobody is told they are recorded (a retry
-        with the same ids is answered as a retry).
+        but not known to be on disk, so nobody is told they are recorded (as when an
+        answer is lost in flight: a retry with client-chosen ids is answered as a retry,
+        one without records the events again under new ids).
         """
         assert self._wal is not None
         while True:
