@@ -58,7 +58,10 @@ class KeyStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rotations = RotationWatch(engine)
-        self._live = GenerationCache[str, Principal](GenerationReader(engine))
+        #: The security generation; a request reads it once (``generation.read()``) and
+        #: hands the value to every cache it consults (keys here, org rules in intake).
+        self.generation = GenerationReader(engine)
+        self._live = GenerationCache[str, Principal](self.generation)
 
     def create(self, role: str, org: str, label: str | None = None) -> tuple[int, str]:
         """A new key; returns (id, token). The token is never stored."""
@@ -74,11 +77,13 @@ class KeyStore:
             key_id = result.inserted_primary_key[0]
         return int(key_id), token
 
-    def authenticate(self, token: str | None) -> Principal:
+    def authenticate(self, token: str | None, generation: int | None = None) -> Principal:
+        """The live key's principal; ``generation``: the security generation this request
+        read (``self.generation.read()``), else it is read here."""
         if not token:
             raise Unauthorized("missing bearer API key")
         key_hash = _hash(token)
-        principal = self._live.get(key_hash, lambda: self._load(key_hash))
+        principal = self._live.get(key_hash, lambda: self._load(key_hash), generation)
         self.rotations.seen(principal.key_id)
         return principal
 

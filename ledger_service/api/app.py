@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from ledger_service import __version__
 from ledger_service.access.ratelimit import RateLimiter
 from ledger_service.api import errors, openapi
+from ledger_service.api.fast_intake import FastEventIntake
 from ledger_service.api.limits import BodyLimitMiddleware
 from ledger_service.api.observe import MetricsMiddleware
 from ledger_service.api.responses import JSON
@@ -95,6 +96,9 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
     for router in (consents.router, whoami.router, api_keys.router, orgs.router, portal.router):
         app.include_router(router)
 
+    # Innermost: POST /v1/events answered without FastAPI's per-request machinery, inside
+    # the body limit and the metrics like every route.
+    app.add_middleware(FastEventIntake, routes=events.router.routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=ctx.settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -79,8 +79,17 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on")] = "1
         else:
             err.print(f"anchoring on {where}")
         from ledger_service.api.limits import http_protocol
+        from ledger_service.api.supervisor import APP, command
 
-        uvicorn.run("ledger_service.api.factory:create", factory=True, host=host, port=port,
+        if node is None:
+            # Nothing here must outlive the preparation: become the lean supervisor
+            # (uvicorn alone), dropping the ~80 MB this process has imported.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            argv = command(host, port, workers, log_level, http_protocol(),
+                           settings.max_header_bytes)
+            os.execv(argv[0], argv)
+        uvicorn.run(APP, factory=True, host=host, port=port,
                     workers=workers, log_level=log_level, access_log=False,
                     http=http_protocol(), h11_max_incomplete_event_size=settings.max_header_bytes)
     finally:

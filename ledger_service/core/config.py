@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field("FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$",
                                     description="SQLite synchronous pragma (FULL: durable "
                                     "across power loss)")
+    sqlite_flush_after_commit: bool = Field(
+        True, description="SQLite intake: flush the write-ahead log after the commit, outside "
+        "the write lock, once for every group committed meanwhile (answers still wait for "
+        "the flush; readers may see rows during it); false: inside each commit")
     fabric_profile: Path | None = Field(None, description="Fabric connection profile; set to "
                                         "anchor every batch header on Fabric")
     evm_rpc_url: str | None = Field(None, description="EVM JSON-RPC node for the second anchor "

@@ -64,6 +64,9 @@ class Submission:
     raw_events: Sequence[dict[str, Any]] | None = None
     bulk_signature: str | None = None
     raw_bulk: dict[str, Any] | None = None
+    #: The security generation the request read when it authenticated, so the org-rules
+    #: cache needs no second read (None: read it here).
+    security_generation: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,24 @@ class Prepared:
 
     rows: list[tuple[Any, ...]]
     results: list[Recorded]
+
+
+class _LazyConnection:
+    """A pooled connection checked out on first ``get()`` (if ever), returned by ``close()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    def get(self) -> Connection:
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 class Recorder:
@@ -101,15 +122,17 @@ class Recorder:
                 found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
         return found
 
-    def _org_key(self, conn: Connection, org: str) -> tuple[str | None, bool]:
+    def _org_key(self, conn: Connection | _LazyConnection, org: str,
+                 generation: int | None = None) -> tuple[str | None, bool]:
         """The org's signing key and rules, cached until the security generation moves."""
         def load() -> tuple[str | None, bool]:
-            row = conn.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
-                               .where(ORGS.c.name == org)).first()
+            db = conn.get() if isinstance(conn, _LazyConnection) else conn
+            row = db.execute(select(ORGS.c.public_key, ORGS.c.require_signatures)
+                             .where(ORGS.c.name == org)).first()
             return (row.public_key, bool(row.require_signatures)) if row else (None, False)
-        return self._org_rules.get(org, load)
+        return self._org_rules.get(org, load, generation)
 
-    def verify_signatures(self, conn: Connection, sub: Submission) -> None:
+    def verify_signatures(self, conn: Connection | _LazyConnection, sub: Submission) -> None:
         """Org signatures: over JCS of each event as submitted (minus "signature"),
         and/or one over JCS({"events": [...]}) for a whole bulk request.
 
@@ -117,7 +140,7 @@ class Recorder:
         signed as a whole: whatever is stored as an event's org signature was verified.
         """
         signed = sub.bulk_signature is not None or any(e.get("signature") for e in sub.events)
-        public_key, required = self._org_key(conn, sub.org)
+        public_key, required = self._org_key(conn, sub.org, sub.security_generation)
         if not signed:
             if required:
                 raise BadSignature(f"org {sub.org!r} must sign its submissions")
@@ -173,9 +196,23 @@ class Recorder:
         violation at insert, and the submission is then prepared again.
         """
         if conn is None:
-            with self.engine.connect() as own:
-                return self.prepare(sub, own)
+            # A connection only when something must be read (refs, client ids, a cache
+            # miss): checking one out of the pool and returning it cost more than the
+            # rest of a single event's preparation.
+            lazy = _LazyConnection(self.engine)
+            try:
+                self.verify_signatures(lazy, sub)
+                if not any(e.get("id") or e.get("refs") for e in sub.events):
+                    return self._prepare_checked(sub, None)
+                return self._prepare_checked(sub, lazy.get())
+            finally:
+                lazy.close()
         self.verify_signatures(conn, sub)
+        return self._prepare_checked(sub, conn)
+
+    def _prepare_checked(self, sub: Submission, conn: Connection | None) -> Prepared:
+        """prepare() past the signatures; conn may be None when no event names an id or
+        refs (nothing to look up)."""
         org, events = sub.org, sub.events
         recorded_us = time.time_ns() // 1000
         recorded_at = us_text(recorded_us)
@@ -193,9 +230,15 @@ class Recorder:
         rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
         salts = new_salts(len(events))
+        # Per-event work is the bulk path's cost (tens of thousands a second): names are
+        # bound once, and `local` (events of this request, for refs) is kept only when
+        # some event cites anything, since nothing else consults it.
+        track_local = bool(ref_ids)
+        append_row, append_result = rows.append, results.append
         for index, (event, event_id) in enumerate(zip(events, ids, strict=True)):
             if event_id in existing_ids:
-                results.append(self._existing(conn, org, event, event_id, index))
+                assert conn is not None  # existing ids come from a lookup on conn
+                append_result(self._existing(conn, org, event, event_id, index))
                 continue
             etype, enterprise = event["type"], event["enterprise_id"]
             event_refs = event.get("refs") or []
@@ -206,21 +249,21 @@ class Recorder:
             if event_refs or etype in NEEDS_REFS:
                 check_ref_rules(index, event, ChainMap(local, refs))
             loan_id = event["payload"]["loan_id"] if etype in LOAN_TYPES else None
-            local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
+            if track_local:
+                local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
             occurred = event["occurred_at"]
-            doc = {"id": event_id, "type": etype, "enterprise_id": enterprise,
-                   "org": org, "occurred_at": to_text(occurred),
-                   "recorded_at": recorded_at, "refs": event_refs,
-                   "payload": payload_json(event)}
-            body = canonicalize_schema_document(doc)
+            body = canonicalize_schema_document(
+                {"id": event_id, "type": etype, "enterprise_id": enterprise,
+                 "org": org, "occurred_at": to_text(occurred),
+                 "recorded_at": recorded_at, "refs": event_refs,
+                 "payload": payload_json(event)})
             salt = salts[index]
             commitment = commitment_of(salt, body)
             leaf = leaf_of(commitment)
-            rows.append((event_id, etype, enterprise, org, loan_id, to_us(occurred), recorded_us,
-                         orjson.dumps(event_refs).decode() if event_refs else "[]", body,
-                         salt, commitment, leaf,
-                         event.get("signature")))
-            results.append(Recorded(event_id, leaf.hex()))
+            append_row((event_id, etype, enterprise, org, loan_id, to_us(occurred), recorded_us,
+                        orjson.dumps(event_refs).decode() if event_refs else "[]", body,
+                        salt, commitment, leaf, event.get("signature")))
+            append_result(Recorded(event_id, leaf.hex()))
         return Prepared(rows, results)
 
     @staticmethod

@@ -7,7 +7,10 @@ prepares its rows first (checks, commitments: no lock needed), then hands
 them to one writer thread and awaits a future; the writer takes everything
 queued, inserts each submission inside a savepoint (a failing one fails
 alone and leaves nothing behind), commits once, then answers all of them.
-Nobody is answered before their events are durable.
+Nobody is answered before their events are durable. On SQLite the log is
+flushed after the commit instead of inside it (store.fast.WalSync): the write
+lock is free during the flush, and a syncer thread answers each group once a
+flush that began after its commit has returned.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger_service.core.errors import LedgerError
 from ledger_service.pipeline.intake import Prepared, Recorded, Recorder, Submission
-from ledger_service.store.fast import write_transaction
+from ledger_service.store.fast import WalSync, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +46,30 @@ class _Job:
 
 
 class IntakeQueue:
-    def __init__(self, engine: Engine, recorder: Recorder) -> None:
+    def __init__(self, engine: Engine, recorder: Recorder, *,
+                 flush_after_commit: bool = True) -> None:
         self.engine = engine
         self.recorder = recorder
+        self.flush_after_commit = flush_after_commit
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        #: SQLite kept durable: commits release the write lock before the flush, and a
+        #: syncer thread flushes the log once for everything committed meanwhile, then
+        #: answers (see store.fast.WalSync). None: each commit is durable by itself.
+        self._wal: WalSync | None = None
+        self._answers: queue.Queue[list[tuple[_Job, Any]] | None] = queue.Queue()
+        self._syncer: threading.Thread | None = None
 
     def _ensure_started(self) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
+                    self._wal = WalSync.of(self.engine) if self.flush_after_commit else None
+                    if self._wal is not None:
+                        self._syncer = threading.Thread(target=self._sync_loop,
+                                                        name="intake-syncer", daemon=True)
+                        self._syncer.start()
                     self._thread = threading.Thread(target=self._run, name="intake-writer",
                                                     daemon=True)
                     self._thread.start()
@@ -83,6 +99,10 @@ class IntakeQueue:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
+        if self._syncer is not None:
+            self._answers.put(None)
+            self._syncer.join(timeout=30)
+            self._syncer = None
 
     def _take_group(self, first: _Job) -> tuple[list[_Job], bool]:
         group, events, stopping = [first], len(first.sub.events), False
@@ -113,7 +133,7 @@ class IntakeQueue:
             return
         outcomes: list[Any] = []
         try:
-            with write_transaction(self.engine) as conn:
+            with write_transaction(self.engine, sync_later=self._wal) as conn:
                 for job in group:
                     try:
                         with conn.begin_nested():
@@ -128,14 +148,9 @@ class IntakeQueue:
                 self._commit_alone(job)
             return
         except BaseException as exc:
-            for job in group:
-                job.future.set_exception(exc)
+            self._answer([(job, exc) for job in group], now=True)
             return
-        for job, outcome in zip(group, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+        self._answer(list(zip(group, outcomes, strict=True)))
 
     def _commit_together(self, group: list[_Job]) -> bool:
         """The whole group in one transaction without a savepoint per submission.
@@ -146,17 +161,59 @@ class IntakeQueue:
         answers each submission alone.
         """
         try:
-            with write_transaction(self.engine) as conn:
+            with write_transaction(self.engine, sync_later=self._wal) as conn:
                 outcomes = [self.recorder.insert(conn, job.prepared) for job in group]
         except (DBAPIError, LedgerError):
             return False
         except BaseException as exc:
-            for job in group:
-                job.future.set_exception(exc)
+            self._answer([(job, exc) for job in group], now=True)
             return True
-        for job, outcome in zip(group, outcomes, strict=True):
-            job.future.set_result(outcome)
+        self._answer(list(zip(group, outcomes, strict=True)))
         return True
+
+    def _answer(self, answers: list[tuple[_Job, Any]], now: bool = False) -> None:
+        """Resolve each job with its outcome (an exception or its Recorded list) once what
+        was committed is durable: at once when each commit flushes itself or when nothing
+        was committed (``now``), else after the syncer's next flush."""
+        if self._wal is None or now:
+            _resolve(answers)
+        else:
+            self._answers.put(answers)
+
+    def _sync_loop(self) -> None:
+        """Flush the log once for every group committed since the last flush, then answer.
+
+        A failed flush answers those groups with the error: their rows are committed
+        but not known to be on disk, so nobody is told they are recorded (as when an
+        answer is lost in flight: a retry with client-chosen ids is answered as a retry,
+        one without records the events again under new ids).
+        """
+        assert self._wal is not None
+        while True:
+            first = self._answers.get()
+            if first is None:
+                return
+            pending, stopping = [first], False
+            while True:
+                try:
+                    more = self._answers.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                pending.append(more)
+            try:
+                self._wal.sync()
+            except OSError as exc:
+                log.error("flushing the write-ahead log failed: %s", exc)
+                for answers in pending:
+                    _resolve([(job, exc) for job, _ in answers])
+            else:
+                for answers in pending:
+                    _resolve(answers)
+            if stopping:
+                return
 
     def _commit_alone(self, job: _Job) -> None:
         try:
@@ -165,3 +222,11 @@ class IntakeQueue:
                 bulk_signature=job.sub.bulk_signature, raw_bulk=job.sub.raw_bulk))
         except BaseException as exc:
             job.future.set_exception(exc)
+
+
+def _resolve(answers: list[tuple[_Job, Any]]) -> None:
+    for job, outcome in answers:
+        if isinstance(outcome, BaseException):
+            job.future.set_exception(outcome)
+        else:
+            job.future.set_result(outcome)

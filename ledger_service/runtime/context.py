@@ -57,7 +57,9 @@ class LedgerContext:
         if "intake" not in self.extras:
             from ledger_service.pipeline.intake_queue import IntakeQueue
 
-            self.extras["intake"] = IntakeQueue(self.engine, self.recorder)
+            self.extras["intake"] = IntakeQueue(
+                self.engine, self.recorder,
+                flush_after_commit=self.settings.sqlite_flush_after_commit)
         return self.extras["intake"]
 
     def anchor_workers(self) -> list[Any]:

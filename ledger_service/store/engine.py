@@ -10,14 +10,16 @@ plain BEGIN and never wait for writers (WAL).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from ledger_service.core.config import Settings
 from ledger_service.store.fast import write_transaction
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -62,6 +64,10 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # alembic (and mako, pygments) is imported only when migrating: the serving
+    # workers never migrate, and it costs each of them ~11 MB.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -70,6 +76,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+
     with write_transaction(engine) as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn

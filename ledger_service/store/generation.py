@@ -13,6 +13,7 @@ process, as it did when each request queried the keys table.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -56,6 +57,9 @@ class GenerationReader:
             conn = self.engine.raw_connection()
             if self.engine.dialect.name != "sqlite":
                 conn.driver_connection.autocommit = True
+            # Out of the pool for good: when its thread ends, this autocommit connection
+            # is closed, never handed to a writer (whose savepoints would then fail).
+            conn.detach()
             self._local.conn = conn
         return conn
 
@@ -89,8 +93,15 @@ class GenerationCache(Generic[K, V]):
         self._generation = -1
         self._lock = threading.Lock()
 
-    def get(self, key: K, load: Callable[[], V]) -> V:
-        current = self.reader.read()
+    def get(self, key: K, load: Callable[[], V], current: int | None = None) -> V:
+        """The value for key; ``current`` is a generation the caller read for this request
+        (one read then serves every cache a request consults), else it is read here.
+
+        Passing ``current`` keeps the guarantee only if it was read after the request
+        arrived: a change committed before that is then seen, as with a read here.
+        """
+        if current is None:
+            current = self.reader.read()
         with self._lock:
             if current != self._generation:
                 self._items.clear()
@@ -104,3 +115,52 @@ class GenerationCache(Generic[K, V]):
                     self._items.clear()
                 self._items[key] = value
         return value
+
+
+class SharedGenerationRead:
+    """One generation read, off the event loop, shared by every request that arrived before
+    it started (PostgreSQL, where a read is a round trip to the server).
+
+    A read that *starts* after a request arrived sees every change committed
+    before that request arrived, which is all "at once" asks. So a request
+    waits for the next read to start rather than starting its own: requests
+    arriving while a read is in flight share the one that starts when it
+    returns. The event loop never blocks on the round trip, and under load one
+    read serves many requests instead of one each.
+    """
+
+    def __init__(self, reader: GenerationReader) -> None:
+        self.reader = reader
+        self._next: asyncio.Future[int] | None = None
+        self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def read(self) -> int:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (tests): nothing of the old one counts
+            self._loop, self._next, self._running = loop, None, False
+        future = self._next
+        if future is None:
+            future = self._next = loop.create_future()
+            if not self._running:
+                self._start()
+        return await asyncio.shield(future)
+
+    def _start(self) -> None:
+        future, self._next = self._next, None
+        assert future is not None
+        self._running = True
+        task = asyncio.get_running_loop().run_in_executor(None, self.reader.read)
+
+        def done(result: asyncio.Future[int]) -> None:
+            self._running = False
+            if result.cancelled():
+                future.cancel()
+            elif result.exception() is not None:
+                future.set_exception(result.exception())  # type: ignore[arg-type]
+            else:
+                future.set_result(result.result())
+            if self._next is not None:  # requests that arrived meanwhile: their own read
+                self._start()
+
+        task.add_done_callback(done)

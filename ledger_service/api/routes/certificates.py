@@ -30,7 +30,6 @@ from ledger_service.api.routes.enterprises import Uscc, checked_uscc
 from ledger_service.api.schemas import certificates as schemas
 from ledger_service.api.schemas import verify as verify_schemas
 from ledger_service.certificates.credential import text_of
-from ledger_service.certificates.pdf import FontMissing, render
 from ledger_service.certificates.service import CertificateService, verify_here
 from ledger_service.core.errors import InvalidInput, InvalidJSON, LedgerError, NotFound
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
@@ -113,6 +112,10 @@ async def issue(uscc: str, ctx: Ctx, caller: Caller,
 
 def _pdf(ctx: Any, record: dict[str, Any]) -> Response:
     _erased(record)
+    # The PDF stack (reportlab, Pillow, qrcode: ~8 MB a process) is imported on the
+    # first PDF asked for, not by every worker at start.
+    from ledger_service.certificates.pdf import FontMissing, render
+
     service = CertificateService.of(ctx)
     try:
         data = render(record, service.verify_url(record), issuer_name=ctx.settings.issuer_name,
