@@ -46,9 +46,11 @@ class Settings(BaseSettings):
                                     description="SQLite synchronous pragma (FULL: durable "
                                     "across power loss)")
     sqlite_flush_after_commit: bool = Field(
-        True, description="SQLite intake: flush the write-ahead log after the commit, outside "
-        "the write lock, once for every group committed meanwhile (answers still wait for "
-        "the flush; readers may see rows during it); false: inside each commit")
+        False, description="SQLite intake: flush the write-ahead log after the commit, outside "
+        "the write lock, once for every group committed meanwhile. Answers still wait for "
+        "the flush, but other connections can read the rows during it, before they are on "
+        "disk (a row seen by a reader can vanish in a power loss); hence off by default: "
+        "each commit flushes inside the write lock")
     fabric_profile: Path | None = Field(None, description="Fabric connection profile; set to "
                                         "anchor every batch header on Fabric")
     evm_rpc_url: str | None = Field(None, description="EVM JSON-RPC node for the second anchor "
