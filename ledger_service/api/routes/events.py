@@ -23,7 +23,7 @@ from ledger_service.api.schemas.proofs import ProofBundle
 from ledger_service.certificates.erasure import erase
 from ledger_service.core.errors import InvalidInput, InvalidJSON, TooLarge
 from ledger_service.core.metrics import EVENTS_RECORDED
-from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
+from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, MODEL_TYPE, BulkIn
 from ledger_service.pipeline.intake import Submission
 from ledger_service.pipeline.reader import no_such_event
 
@@ -113,6 +113,8 @@ def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
     if caller.role in READ_ALL_ROLES:
         return
     row = ctx.reader.event_row(event_id)
+    if row.type == MODEL_TYPE:
+        return  # public: a model's specification, read by whoever recomputes a score
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)
     if not policy.related(row.enterprise_id):
         raise no_such_event(event_id)
