@@ -8,8 +8,10 @@ one, disburses, and sees one repayment and one overdue instalment.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 from ledger_proof.scoring import REFERENCE_SPEC, Scorecard, model_hash
@@ -40,6 +42,26 @@ ENTERPRISES = (
     Enterprise(make_uscc("91350500MA3ABC456"), "泉州晋江纺织服饰有限公司",
                "Quanzhou Jinjiang Textile & Apparel Co., Ltd."),
 )
+
+
+#: Each demo enterprise's scoring inputs (package data, never on the ledger): a solid
+#: manufacturer, a fast-growing technology firm leaning on few customers, and a
+#: stretched textile trader.
+INPUT_FILES = dict(zip((e.uscc for e in ENTERPRISES),
+                       ("minjiang-precision-machinery", "haicang-new-energy-technology",
+                        "jinjiang-textile-apparel"), strict=True))
+#: The yellow alert of the story: the technology firm's customer concentration and
+#: volatile cash flow.
+YELLOW_ALERT = {"level": "yellow", "indicators": ["customer_concentration",
+                                                  "cash_flow_volatility"],
+                "reason_code": "customer_concentration_high"}
+
+
+def demo_inputs(uscc: str) -> dict[str, Any]:
+    """The scoring inputs shipped for a demo enterprise."""
+    text = (resources.files("ledger_service.evidence") / "demo_inputs"
+            / f"{INPUT_FILES[uscc]}.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
 
 
 def at(hours: float) -> str:

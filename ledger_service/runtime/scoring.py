@@ -39,7 +39,7 @@ from ledger_service.evidence.schemas import EVENT_ADAPTER, MODEL_TYPE
 from ledger_service.evidence.scoring import card_of, registration_event
 from ledger_service.pipeline.erasure import AlreadyErased
 from ledger_service.pipeline.intake import Recorded
-from ledger_service.pipeline.reader import event_status, no_such_event
+from ledger_service.pipeline.reader import event_status
 from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.tables import EVENTS
 
@@ -205,7 +205,8 @@ class Scoring:
         """The recorded score event and the registration it cites (committed bodies)."""
         row = self.ctx.reader.event_row(event_id)
         if row.type != "score.computed":
-            raise no_such_event(event_id)
+            raise NotFound(f"event {event_id} is a {row.type}, not a score.computed",
+                           id=event_id)
         if row.body is None:
             raise AlreadyErased(f"score {event_id} was erased: there is nothing to recompute",
                                 id=event_id)

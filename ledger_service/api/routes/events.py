@@ -103,7 +103,7 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
                                       for r in results]}, status_code=201)
 
 
-def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
+def check_read(ctx: Any, caller: Any, event_id: str) -> None:
     """Consent-gated read of one event (read_policy).
 
     A caller with no relationship to the event's enterprise gets the very 404 of an
@@ -124,14 +124,14 @@ def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
 @router.get("/{event_id}", summary="An event, its status and batch",
             response_model=schemas.EventRecord, responses=schemas.READ_RESPONSES)
 def get_event(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    _check_read(ctx, caller, event_id)
+    check_read(ctx, caller, event_id)
     return JSON(ctx.reader.event(event_id))
 
 
 @router.get("/{event_id}/proof", summary="The event's v1 proof bundle",
             response_model=ProofBundle, responses=schemas.READ_RESPONSES)
 def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    _check_read(ctx, caller, event_id)
+    check_read(ctx, caller, event_id)
     return JSON(ctx.reader.proof(event_id))
 
 
