@@ -333,12 +333,12 @@ def provenance(uscc: Annotated[str, typer.Argument(help="The enterprise's USCC")
     Exit 0 valid, 1 invalid, 2 no such event.
     """
     from ledger_service.core.errors import LedgerError
-    from ledger_service.provenance.graph import Provenance
+    from ledger_service.provenance.graph import Provenance, ScoreAges
     from ledger_service.provenance.view import print_provenance
 
     ctx = _ctx()
     try:
-        doc = Provenance(ctx.reader).build(uscc, event_id)
+        doc = Provenance(ctx.reader, ScoreAges.of(ctx.settings)).build(uscc, event_id)
     except LedgerError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None
