@@ -7,12 +7,14 @@ with.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from ledger_proof.timefmt import to_text
 from ledger_service.access.write_policy import require_role
 from ledger_service.api.deps import Caller, Ctx
 from ledger_service.api.responses import JSON
@@ -40,10 +42,19 @@ def json_body(body: bytes) -> Any:
 @router.post("", status_code=201, openapi_extra=_SPEC_BODY,
              summary="Register a scoring model (platform)", response_model=schemas.ModelRecord,
              responses=schemas.REGISTER_RESPONSES)
-async def register_model(request: Request, ctx: Ctx, caller: Caller) -> JSON:
+async def register_model(
+        request: Request, ctx: Ctx, caller: Caller,
+        occurred_at: Annotated[datetime | None, Query(
+            description="When the model was adopted (RFC 3339); default now. Scores dated "
+                        "before their model's registration fail provenance")] = None) -> JSON:
     require_role(caller, "platform")
     spec = json_body(await request.body())
-    row, created = await run_in_threadpool(Scoring(ctx).register, caller, spec)
+    when = None
+    if occurred_at is not None:
+        if occurred_at.tzinfo is None:
+            raise InvalidInput("occurred_at needs a time zone offset", field="occurred_at")
+        when = to_text(occurred_at)
+    row, created = await run_in_threadpool(Scoring(ctx).register, caller, spec, when)
     return JSON(row.as_dict(with_spec=True), status_code=201 if created else 200)
 
 
