@@ -89,6 +89,7 @@ class Api:
 
     def __init__(self, ledger: LedgerContext) -> None:
         self.ctx = ledger
+        register_reference(ledger)  # idempotent: the fixtures may have done it already
         self.client = TestClient(create_app(ledger, background=False),
                                  raise_server_exceptions=False)
         self.tokens = {"platform": ledger.keys.create("platform", PLATFORM_ORG)[1],

@@ -112,6 +112,8 @@ SCORE, CONSENT, APPROVAL = "score.computed", "consent.granted", "loan.approved"
 REDACTED = "redacted: the caller may not read an event this check is about"
 _LOAD_CHUNK = 500
 _HOUR_US = 3_600_000_000
+#: Checks about risk alerts (their details are redacted for a caller who may not read them).
+ALERT_CHECKS = frozenset({"red_alert_live", "yellow_alert_live", "blue_alert_live"})
 
 
 @dataclass(frozen=True)
@@ -332,8 +334,12 @@ class Provenance:
             node, judgement = self._node(row, batch, node_anchors, shown,
                                          consents.get(row.id), readable(REVOKED))
             judgement.checks += self.node_checks(ev, row).checks
+            hidden: set[str] = set()
             if row.type == APPROVAL:
                 alerts_shown = readable(ALERT_TYPE)
+                if not alerts_shown:
+                    # The alert checks' details name alerts, reasons and indicators.
+                    hidden = {c.name for c in judgement.checks if c.name in ALERT_CHECKS}
                 node["alerts_at_approval"] = [
                     {"id": a.id, "occurred_at": us_text(a.occurred_us), "redacted": False,
                      "level": a.level, "indicators": list(a.indicators),
@@ -341,16 +347,17 @@ class Provenance:
                     {"id": a.id, "occurred_at": us_text(a.occurred_us), "redacted": True,
                      "level": None, "indicators": None, "reason_code": None}
                     for a in ev.alerts_at(row.occurred_us)]
-            node["checks"] = [c.as_dict() for c in judgement.checks]
+            node["checks"] = [c.as_dict(redact=c.name in hidden) for c in judgement.checks]
             node["verdict"] = "valid" if judgement.valid else "invalid"
             if batch is None:
                 warnings.append(f"{row.id} ({row.type}) is pending: not yet sealed, so not "
                                 "yet provable")
             for c in judgement.checks:
+                detail = REDACTED if c.name in hidden else c.detail
                 if not c.ok:
-                    reasons.append({"code": c.name, "event_id": row.id, "message": c.detail})
+                    reasons.append({"code": c.name, "event_id": row.id, "message": detail})
                 elif c.warning:
-                    warnings.append(f"{c.name} at {row.id}: {c.detail}")
+                    warnings.append(f"{c.name} at {row.id}: {detail}")
             nodes.append(node)
 
         edges = []
