@@ -449,11 +449,11 @@ def models_list() -> None:
         rows = Scoring(ctx).models()
     finally:
         ctx.close()
-    table = Table("model", "version", "sha256", "registration", "registered at", "status")
-    for row in rows:
-        table.add_row(row.model_id, row.model_version, row.model_hash, row.event_id,
-                      row.registered_at, row.status)
-    out.print(table)
+    if not rows:
+        print("no model is registered (ledger models register)")
+    for row in rows:  # one line each: hashes are read whole, never cut to fit
+        print(f"{row.model_id} {row.model_version} sha256 {row.model_hash} registration "
+              f"{row.event_id} registered {row.registered_at} ({row.status})")
 
 
 @app.command()
