@@ -667,12 +667,12 @@ class Provenance:
 
 def _registered_hash(row: Any) -> str | None:
     """A registration's model_hash when its specification hashes to it, else None."""
-    if row.body is None:
+    if row.body is None or row.type != MODEL_TYPE:
         return None
-    payload = orjson.loads(row.body)["payload"]
     try:
+        payload = orjson.loads(row.body)["payload"]
         ok = model_hash(payload["spec"]) == payload["model_hash"]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):  # a tampered body: judged, not a crash
         return None
     return str(payload["model_hash"]) if ok else None
 
@@ -681,8 +681,14 @@ def _model_matches(score: Any, registration: Any) -> tuple[bool, str]:
     """Does the score name the registration's model by hash, id and version?"""
     registered = _registered_hash(registration)
     if score.body is None:
-        return False, "the score was erased: its model hash can no longer be checked"
-    payload = orjson.loads(score.body)["payload"]
+        # An erasure (a deletion request) deletes the payload on purpose; the model hash
+        # was checked against the registration when the score was recorded.
+        return True, ("the score was erased: its model hash was checked against the "
+                      "registration on intake and can no longer be shown")
+    try:
+        payload = dict(orjson.loads(score.body)["payload"])
+    except (TypeError, ValueError, KeyError):
+        return False, "the score's stored body is not a score event"
     if registered is None:
         return False, (f"registration {registration.id}'s specification does not hash to "
                        "its model_hash (or it was erased)")
