@@ -14,10 +14,12 @@ import copy
 import hashlib
 from typing import Any
 
+import httpx
 import orjson
 
 from ledger_proof.scoring import REFERENCE_SPEC, Scorecard, inputs_digest, score_payload
 from ledger_service.evidence.schemas import EVENT_ADAPTER
+from ledger_service.evidence.scoring import REFERENCE_REGISTERED_AT
 from ledger_service.evidence.story import (
     PLATFORM_ORG,
     REFERENCE_MODEL_ID,
@@ -31,7 +33,7 @@ CARD = Scorecard.from_spec(REFERENCE_SPEC)
 SALT = bytes(range(32))
 
 __all__ = ["CARD", "REFERENCE_MODEL_ID", "SALT", "inputs_for", "register_reference",
-           "score_event", "scored_event"]
+           "register_reference_http", "score_event", "scored_event"]
 
 
 def register_reference(ctx: LedgerContext) -> str:
@@ -39,6 +41,16 @@ def register_reference(ctx: LedgerContext) -> str:
     event = EVENT_ADAPTER.validate_json(orjson.dumps(
         reference_model_event(ctx.settings.operator_uscc)))
     return ctx.recorder.record(PLATFORM_ORG, [event])[0].id
+
+
+def register_reference_http(url: str, token: str) -> str:
+    """The same registration through a running service's API (idempotent)."""
+    r = httpx.post(f"{url}/v1/models", params={"occurred_at": REFERENCE_REGISTERED_AT},
+                   json=REFERENCE_SPEC, headers={"Authorization": f"Bearer {token}"},
+                   timeout=30)
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["event_id"] == REFERENCE_MODEL_ID
+    return REFERENCE_MODEL_ID
 
 
 def inputs_for(**overrides: int) -> dict[str, Any]:

@@ -59,7 +59,7 @@ async def register_model(
 
 
 @router.get("", summary="Registered scoring models", response_model=schemas.ModelList,
-            responses=schemas.MODEL_READ_RESPONSES)
+            responses=schemas.MODEL_LIST_RESPONSES)
 def list_models(ctx: Ctx, caller: Caller) -> JSON:
     return JSON({"models": [row.as_dict() for row in Scoring(ctx).models()]})
 

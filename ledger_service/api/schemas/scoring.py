@@ -112,6 +112,7 @@ class RescoreReport(BaseModel):
     registered_hash: Hex64
 
 
+MODEL_LIST_RESPONSES = error_responses(KEYED)
 MODEL_READ_RESPONSES = error_responses(("not_found", *KEYED))
 REGISTER_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ModelRecord, "description": "The same specification is registered "
