@@ -20,10 +20,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger_proof.scoring import REFERENCE_SPEC
 from ledger_service.access.ratelimit import RateLimiter
 from ledger_service.api.app import create_app
 from ledger_service.certificates import pdf
-from ledger_proof.scoring import REFERENCE_SPEC
 from ledger_service.evidence.scoring import REFERENCE_REGISTERED_AT
 from ledger_service.evidence.story import (
     BANK_ORG,
@@ -117,7 +117,8 @@ def story(harness: Harness) -> dict[str, Any]:
     ids["score"] = h.call("post_event", 201, "platform",
                           json=score_event(E1, 742, "A", (78, 71, 66)))["id"]
     bulk = h.call("post_bulk", 201, "platform", json={"events": [
-        score_event(E2, 801, "AA", (84, 79, 78)), score_event(E2, 815, "AA", (84, 80, 79), hours=24)]})
+        score_event(E2, 801, "AA", (84, 79, 78)),
+        score_event(E2, 815, "AA", (84, 80, 79), hours=24)]})
     ids["e2_score"] = bulk["events"][0]["id"]
     ids["consent"] = h.call("post_event", 201, E1, json=consent_event(E1))["id"]
     h.settle()  # a careful bank approves on a sealed score, as in the demo
