@@ -42,6 +42,7 @@ do_not_mutate=
     ledger_proof/ledgers/*
     ledger_proof/certificates/__init__.py
     ledger_proof/certificates/grades.py
+    ledger_proof/scoring/*
 pytest_add_cli_args=
     -q
     -p

@@ -4,7 +4,8 @@ An auditor installs `verifier/` (credit-evidence-verify) without the service:
 only PyNaCl and rfc8785 come with it. The test builds such an environment,
 proves that none of the service's heavy dependencies arrived, then verifies
 a proof bundle and a certificate the real service produced (exit 0), and
-tampered copies of both (exit 1), with the service's key pinned.
+tampered copies of both (exit 1), with the service's key pinned, and rescores a
+score with the reference model shipped inside the wheel.
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ from typing import Any
 
 import pytest
 
+from ledger_proof.scoring import (
+    REFERENCE_SPEC,
+    Scorecard,
+    inputs_digest,
+    model_hash,
+    score_payload,
+)
+
 from ..certificates.conftest import CertApi
 from ..certificates.conftest import sqlite_capi as sqlite_capi
+from ..scoring.builders import typical
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_ONLY = ("fastapi", "sqlalchemy", "web3", "grpcio", "reportlab", "orjson", "pydantic")
@@ -109,3 +119,27 @@ def test_same_verdicts_as_the_service_cli(verifier_env: Path, tmp_path: Path,
                                  timeout=120, check=False)
         assert alone.returncode == service.returncode
         assert json.loads(alone.stdout) == json.loads(service.stdout)
+
+
+def test_rescores_with_the_shipped_reference_model(verifier_env: Path, tmp_path: Path) -> None:
+    """The reference spec ships in the wheel (package data) and hashes the same there."""
+    python = str(verifier_env / "bin" / "python")
+    shipped = subprocess.run([python, "-c", "from ledger_proof.scoring import REFERENCE_SPEC,"
+                              " model_hash; print(model_hash(REFERENCE_SPEC))"],
+                             capture_output=True, text=True, timeout=60, check=True)
+    assert shipped.stdout.strip() == model_hash(REFERENCE_SPEC)
+    card, inputs, salt = Scorecard.from_spec(REFERENCE_SPEC), typical(), bytes(32)
+    payload = score_payload(card, card.compute(inputs), inputs_digest(inputs, salt))
+    files = {}
+    for name, doc in {"spec": REFERENCE_SPEC, "inputs": inputs,
+                      "score": {"type": "score.computed", "payload": payload},
+                      "forged": {"type": "score.computed",
+                                 "payload": {**payload, "grade": "AAA"}}}.items():
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps(doc, ensure_ascii=False))
+    common = ["--spec", str(files["spec"]), "--inputs", str(files["inputs"]),
+              "--inputs-salt", salt.hex()]
+    ok = credit_verify(verifier_env, "rescore", str(files["score"]), *common)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True, ok.stdout + ok.stderr
+    bad = credit_verify(verifier_env, "rescore", str(files["forged"]), *common)
+    assert bad.returncode == 1 and json.loads(bad.stdout)["first_difference"] == "grade"

@@ -1,4 +1,5 @@
-"""``credit-verify``: check a proof bundle or a credit certificate with what you pinned.
+"""``credit-verify``: check a proof bundle or a credit certificate with what you pinned,
+or recompute a recorded credit score.
 
     credit-verify bundle FILE --key B64 [--fabric PROFILE] [--evm URL --evm-registry 0x..]
     credit-verify certificate FILE --key B64 [--evm URL --evm-registry 0x.. --evm-token 0x..]
