@@ -43,7 +43,7 @@ from ledger_service.evidence.scoring import (
 from ledger_service.pipeline.batcher import sealed_upto
 from ledger_service.store.fast import insert_events, write_transaction
 from ledger_service.store.generation import GenerationCache, GenerationReader
-from ledger_service.store.tables import EVENTS, ORGS
+from ledger_service.store.tables import EVENTS, MODEL_REGISTRATIONS, ORGS
 
 _LOOKUP_CHUNK = 500
 #: Types whose intake rules need the model evidence on record (evidence/scoring.py).
@@ -115,7 +115,7 @@ class Recorder:
     def registrations(self, conn: Connection, ids: Iterable[str] | None = None
                       ) -> dict[str, Registration]:
         """Recorded model registrations (all, or those among ids), cards built once."""
-        stmt = select(EVENTS.c.id).where(EVENTS.c.type == MODEL_TYPE)
+        stmt = select(EVENTS.c.id).where(MODEL_REGISTRATIONS)  # the partial index
         wanted = None if ids is None else list(dict.fromkeys(ids))
         if wanted is not None:
             if not wanted:

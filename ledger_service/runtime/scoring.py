@@ -41,7 +41,7 @@ from ledger_service.pipeline.erasure import AlreadyErased
 from ledger_service.pipeline.intake import Recorded
 from ledger_service.pipeline.reader import event_status
 from ledger_service.runtime.context import LedgerContext
-from ledger_service.store.tables import EVENTS
+from ledger_service.store.tables import EVENTS, MODEL_REGISTRATIONS
 
 SALT_BYTES = 32
 
@@ -110,7 +110,7 @@ class Scoring:
     def models(self) -> list[ModelRow]:
         """Every registration, oldest first."""
         with self.ctx.engine.connect() as conn:
-            rows = conn.execute(select(EVENTS).where(EVENTS.c.type == MODEL_TYPE)
+            rows = conn.execute(select(EVENTS).where(MODEL_REGISTRATIONS)  # the partial index
                                 .order_by(EVENTS.c.pos)).all()
         upto = self.ctx.reader
         out = []
