@@ -487,7 +487,7 @@ def verify_here(ctx: Any, doc: Any) -> Any:
     a list this service does not publish is a failed status check.
     """
     from ledger_proof.certificates.verify import verify_certificate
-    from ledger_proof.ledgers.pinned import PinnedLedgers
+    from ledger_service.pipeline.ledgers import own_ledgers
 
     service = CertificateService.of(ctx)
     prefix = service.list_url(0).rsplit("/", 1)[0] + "/"
@@ -513,4 +513,4 @@ def verify_here(ctx: Any, doc: Any) -> Any:
     return verify_certificate(doc, trusted_keys=[ctx.key.public_key], status_fetcher=fetch,
                               fabric=fabric.get_certificate if fabric is not None else None,
                               tokens=tokens,
-                              header_reader=PinnedLedgers({b.name: b for b in ctx.backends}))
+                              header_reader=own_ledgers(ctx))

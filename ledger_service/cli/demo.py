@@ -299,9 +299,9 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
     keys = {k["key_id"]: k["public_key"] for k in client.get("/v1/keys").json()["keys"]}
     console.print("[bold]5. An auditor verifies it offline[/bold], with the service key "
                   "pinned" + (" and the header read back from the ledger" if where else ""))
-    from ledger_proof.ledgers.pinned import PinnedLedgers
+    from ledger_service.pipeline.ledgers import own_ledgers
 
-    reader = PinnedLedgers({b.name: b for b in ctx.backends})
+    reader = own_ledgers(ctx)
     verdict = verify_bundle(bundle, pinned_keys=keys, reader=reader).as_dict()
     print_verdict(verdict, console)
     if not verdict["valid"]:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from ledger_proof.ledgers.pinned import PinnedLedgers
 from ledger_service.core.config import Settings
 from ledger_service.store import kv
 
@@ -44,6 +45,15 @@ class LedgerHost(Protocol):
     engine: Engine
     backends: list[Any]
     extras: dict[str, Any]
+
+
+def own_ledgers(host: Any) -> PinnedLedgers:
+    """The ledgers this service anchors on, as a verifier's pinned readers.
+
+    The service's configuration is its pin: it reads headers back only from the
+    backends it writes to, never from an address a document under check names.
+    """
+    return PinnedLedgers({backend.name: backend for backend in host.backends})
 
 
 def _quiet(_: str) -> None:

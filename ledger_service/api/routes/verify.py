@@ -22,6 +22,7 @@ from ledger_service.api.deps import Ctx, limit_anonymous
 from ledger_service.api.responses import JSON
 from ledger_service.api.schemas import verify as schemas
 from ledger_service.core.errors import InvalidInput, InvalidJSON, NotFound
+from ledger_service.pipeline.ledgers import own_ledgers
 
 router = APIRouter(prefix="/v1/verify", tags=["verify"], dependencies=[Depends(limit_anonymous)])
 
@@ -31,7 +32,7 @@ def pinned_keys(ctx: Any) -> dict[str, str]:
 
 def ledger_reader(ctx: Any) -> PinnedLedgers:
     """The ledgers this service anchors on: its configuration is its pin."""
-    return PinnedLedgers({b.name: b for b in ctx.backends})
+    return own_ledgers(ctx)
 
 
 def _erasure_check(ctx: Any, doc: dict[str, Any], verdict: Verdict) -> None:

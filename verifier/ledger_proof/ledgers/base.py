@@ -7,7 +7,6 @@ verifier and the anchor worker read one vocabulary: ``AnchorUnavailable``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +43,3 @@ class StoredHeader:
     header_hash: str
     receipt: dict[str, Any] = field(default_factory=dict)
 
-
-#: Reads back what a ledger holds: (anchor receipt, header) -> StoredHeader or None.
-HeaderReader = Callable[[dict[str, Any], dict[str, Any]], "StoredHeader | None"]
