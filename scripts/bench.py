@@ -479,13 +479,10 @@ def bench_floor(total: int, per_request: int = 10_000) -> float:
     core's durable Python floor it reaches.
     """
     def ev(i: int) -> dict[str, Any]:
-        return {"type": "score.computed", "enterprise_id": _FLOOR_USCC[i % 3],
-                "occurred_at": "2026-11-20T10:00:00Z", "refs": [],
-                "payload": {"model_id": "tri-dim", "model_version": "3.1", "score": 600 + i % 300,
-                            "grade": "A", "inputs_digest": f"{i:064x}",
-                            "dimensions": {"financial_health": 70,
-                                           "operating_activity": 60 + i % 30,
-                                           "growth_potential": 55}}}
+        # The service's score payload (model hash, dimensions, nine factors, digest).
+        event = score_event(_FLOOR_USCC[i % 3], 600 + i % 300)
+        event["payload"]["inputs_digest"] = f"{i:064x}"
+        return event
 
     bodies = [orjson.dumps({"events": [ev(b * per_request + i) for i in range(per_request)]})
               for b in range(max(1, total // per_request))]
@@ -559,7 +556,9 @@ def bench_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str,
         raise SystemExit("--wrk needs wrk on PATH (Debian: apt-get install wrk)")
     out = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", str(SCRIPTS / "post_score.lua"), url + "/v1/events"],
-                         env={**os.environ, "LEDGER_KEY": token}, capture_output=True,
+                         env={**os.environ, "LEDGER_KEY": token, "LEDGER_SCORE_BODY":
+                              orjson.dumps(score_event(ENTERPRISES[0].uscc, 742)).decode()},
+                         capture_output=True,
                          text=True, check=True).stdout
     found = {k: float(v) for k, v in _WRK_LINE.findall(out)}
     if "wrk_rps" not in found:
@@ -662,6 +661,9 @@ def main() -> None:
     service = Service(args.database, batch_events=1024, workers=args.workers,
                       ledger_env=ledger_env)
     platform = service.key("platform", "bench-platform")
+    # Every score cites the registered model that computed it: register the reference model.
+    subprocess.run([*service.ledger, "models", "register", "--org", "bench-platform"],
+                   env=service.env, capture_output=True, text=True, check=True)
     print(f"started_utc={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
     print(f"database={args.database}")
     print(f"cpu_count={os.cpu_count()}")

@@ -21,14 +21,19 @@ from typing import Any
 
 import httpx
 
+from ledger_proof.scoring import REFERENCE_SPEC
 from ledger_service.api.app import create_app
 from ledger_service.api.server import BackgroundServer, free_port
 from ledger_service.core.config import Settings
+from ledger_service.evidence.scoring import REFERENCE_REGISTERED_AT
 from ledger_service.evidence.story import (
     BANK_ORG,
     ENTERPRISES,
     PLATFORM_ORG,
+    YELLOW_ALERT,
+    at,
     consent_event,
+    demo_inputs,
     loan_event,
     score_event,
 )
@@ -67,8 +72,18 @@ class Capture:
 def capture(client: httpx.Client, tokens: dict[str, str]) -> dict[str, Any]:
     e1, e2, _ = ENTERPRISES
     c = Capture(client, tokens)
-    score = c.call("EventReceipt", "POST", "/v1/events", "platform",
-                   score_event(e1.uscc, 742, "A", (78, 71, 66)), 201)["id"]
+    model = c.call("ModelRecord", "POST", f"/v1/models?occurred_at={REFERENCE_REGISTERED_AT}",
+                   "platform", REFERENCE_SPEC, 201)
+    c.call("ModelList", "GET", "/v1/models", "bank")
+    scored = c.call("ScoreRecord", "POST", "/v1/scores", "platform", {
+        "enterprise_id": e1.uscc, "inputs": demo_inputs(e1.uscc), "occurred_at": at(0)}, 201)
+    score = scored["id"]
+    c.call("RescoreReport", "POST", f"/v1/scores/{score}/rescore", e1.uscc,
+           {"inputs": demo_inputs(e1.uscc), "inputs_salt": scored["inputs_salt"]})
+    assert model["event_id"] in scored["event"]["refs"]
+    c.call("EventReceipt", "POST", "/v1/events", "platform", {
+        "type": "risk.alert", "enterprise_id": e1.uscc, "occurred_at": at(12),
+        "refs": [score], "payload": YELLOW_ALERT}, 201)
     c.call("BulkReceipt", "POST", "/v1/events/bulk", "platform", {"events": [
         score_event(e2.uscc, 815, "AA", (84, 80, 79))]}, 201)
     consent = c.call(None, "POST", "/v1/events", e1.uscc, consent_event(e1.uscc), 201)["id"]

@@ -24,6 +24,8 @@ from ledger_service.core.config import Settings
 from ledger_service.evidence.story import BANK_ORG, ENTERPRISES, PLATFORM_ORG
 from ledger_service.runtime.context import LedgerContext
 
+from .scoring_support import register_reference
+
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = ("events", "batches", "batch_nodes", "anchors", "api_keys", "orgs", "kv")
 
@@ -67,6 +69,9 @@ def ctx(request: pytest.FixtureRequest, backend_name: str, tmp_path: Path
     if backend_name == "postgres":
         with ledger.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+        ledger.recorder._registrations.clear()
+    # Every score cites a registered model: the reference model is registered up front.
+    register_reference(ledger)
     yield ledger
     ledger.close()
 
@@ -74,6 +79,7 @@ def ctx(request: pytest.FixtureRequest, backend_name: str, tmp_path: Path
 @pytest.fixture
 def sqlite_ctx(tmp_path: Path) -> Iterator[LedgerContext]:
     ledger = LedgerContext.open(make_settings(tmp_path))
+    register_reference(ledger)
     yield ledger
     ledger.close()
 
@@ -83,6 +89,7 @@ class Api:
 
     def __init__(self, ledger: LedgerContext) -> None:
         self.ctx = ledger
+        register_reference(ledger)  # idempotent: the fixtures may have done it already
         self.client = TestClient(create_app(ledger, background=False),
                                  raise_server_exceptions=False)
         self.tokens = {"platform": ledger.keys.create("platform", PLATFORM_ORG)[1],

@@ -25,15 +25,18 @@ from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import BATCHES, EVENTS
 
 from .conftest import make_settings
+from .scoring_support import register_reference
 
 E1 = ENTERPRISES[0].uscc
 
 
 def fill(ctx: LedgerContext, batches: int = 3, size: int = 5) -> None:
+    """batches full batches: the reference model's registration, then scores 1, 2, ..."""
     ctx.settings.batch_max_events = size
+    register_reference(ctx)
     ctx.recorder.record("platform-org", [
         EVENT_ADAPTER.validate_json(orjson.dumps(score_event(E1, i, "C", (1, 1, 1), hours=i)))
-        for i in range(batches * size)])
+        for i in range(1, batches * size)])
     ctx.sealer.seal_all()
 
 

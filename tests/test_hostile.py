@@ -35,6 +35,7 @@ from ledger_service.provenance.trail import encode_cursor
 from ledger_service.runtime.context import LedgerContext
 
 from .conftest import make_settings
+from .scoring_support import register_reference
 
 EXAMPLES = int(os.environ.get("LEDGER_HOSTILE_EXAMPLES", "700"))
 TIME_EXAMPLES = int(os.environ.get("LEDGER_HOSTILE_TIME_EXAMPLES", "300"))
@@ -54,7 +55,9 @@ def _build() -> tuple:
     atexit.register(ctx.close)
     _, token = ctx.keys.create("platform", "hostile-platform")
     _, enterprise_token = ctx.keys.create("enterprise", USCC)
-    # Something to find: a sealed event and a batch, so reads are not all 404s.
+    # Something to find: a sealed event and a batch, so reads are not all 404s, and the
+    # registered model its score cites (so /v1/scores scores).
+    register_reference(ctx)
     ctx.recorder.record("hostile-platform", [EVENT_ADAPTER.validate_json(orjson.dumps(
         score_event(ENTERPRISES[0].uscc, 700, "A", (70, 70, 70))))])
     ctx.sealer.seal_all()

@@ -33,8 +33,10 @@ def _events(*ids: str | None) -> list:
 
 
 def _count(ctx: LedgerContext) -> int:
+    """The test's own events (the reference model's registration is the fixture's)."""
     with ctx.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()
+        return conn.execute(select(func.count()).select_from(EVENTS)
+                            .where(EVENTS.c.type != "model.registered")).scalar_one()
 
 
 def test_a_group_commits_every_submission(ctx: LedgerContext) -> None:
@@ -51,7 +53,8 @@ def test_a_clash_at_insert_fails_that_submission_only(ctx: LedgerContext) -> Non
     queue = IntakeQueue(ctx.engine, ctx.recorder)
     first = Submission("org-a", _events("evt_0123456789abcdef0123456789abcdef"))
     clash = Submission("org-a", [{**_events("evt_0123456789abcdef0123456789abcdef")[0], "payload": {
-        **_events("evt_0123456789abcdef0123456789abcdef")[0]["payload"], "score": 999}}])
+        **_events("evt_0123456789abcdef0123456789abcdef")[0]["payload"],
+        "inputs_digest": "9" * 64}}])
     other = Submission("org-b", _events(None))
     jobs = [_Job(s, ctx.recorder.prepare(s)) for s in (first, clash, other)]
     queue._commit_group(jobs)

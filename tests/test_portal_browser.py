@@ -27,7 +27,7 @@ from ledger_proof.signing import b64d, key_id_of
 from ledger_service.api.app import create_app
 from ledger_service.api.server import BackgroundServer, free_port
 from ledger_service.cli.portal_story import REVOKED_LOAN, create_keys, record_story
-from ledger_service.evidence.story import BANK_ORG, ENTERPRISES
+from ledger_service.evidence.story import BANK_ORG, ENTERPRISES, loan_event
 from ledger_service.pipeline.ledgers import evm_backend
 from ledger_service.runtime.context import LedgerContext
 
@@ -191,7 +191,8 @@ def test_enterprise_downloads_its_certificate_pdf(driver: Any, portal: Portal,
     sign_in(driver, portal, E1)
     row = by_css(driver, f"#cert-table tr[data-id='{portal.ids['certificate']['id']}']")
     assert row.get_attribute("data-status") == "active"
-    assert "A" in row.text and "742" in row.text
+    score = portal.ids[f"payload:{E1}"]  # the model's score of the shipped inputs
+    assert score["grade"] in row.text and str(score["score"]) in row.text
     row.find_element("css selector", ".download-pdf").click()
     number = portal.ids["certificate"]["number"]
     target = downloads / f"{number}.pdf"
@@ -229,11 +230,11 @@ def test_bank_sees_the_provenance_graph_pass_then_a_revoked_consent_fail(
     approval = portal.ids["approved:LN-2026-0001"]
     svg = _open_provenance(driver, E1, approval)
     edges = svg.find_elements("css selector", "g.edge")
-    assert len(edges) == 2
+    assert len(edges) == 3  # score, consent, and the score's model registration
     assert {e.get_attribute("data-verdict") for e in edges} == {"valid"}
     assert by_css(driver, "#graph-verdict").get_attribute("data-verdict") == "valid"
     nodes = svg.find_elements("css selector", "g.node")
-    assert {n.get_attribute("data-verdict") for n in nodes} == {"valid"} and len(nodes) == 3
+    assert {n.get_attribute("data-verdict") for n in nodes} == {"valid"} and len(nodes) == 4
     assert "consent_live_at_approval" in svg.text and "latest_score" in svg.text
     nodes[0].send_keys("\n")  # keyboard: a node opens its checks
     by_css(driver, ".node-detail tr[data-check='proof_verifies']")
@@ -249,6 +250,60 @@ def test_bank_sees_the_provenance_graph_pass_then_a_revoked_consent_fail(
     reasons = all_css(driver, "#graph ul.reasons li")
     assert [r.get_attribute("data-code") for r in reasons] == ["consent_live_at_approval"]
     assert "revoked" in reasons[0].text
+    assert unlabelled_controls(driver) == []
+
+
+def _late_approval(portal: Portal, loan: str, hours: float) -> str:
+    """An approval of E1's loan resting on its score, dated hours after the story's start."""
+    r = httpx.post(portal.url + "/v1/events", json=loan_event(
+        "loan.approved", E1, loan, [portal.ids[f"score:{E1}"], portal.ids[f"consent:{E1}"]],
+        hours, amount_fen=100_000_00, rate_bp=400),
+        headers={"Authorization": f"Bearer {portal.tokens['bank']}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_bank_sees_risk_alerts_and_score_marks(driver: Any, portal: Portal) -> None:
+    sign_in(driver, portal, "bank", lang="en")
+    # The trail shows the yellow alert with its level badge and indicators.
+    alert = portal.ids[f"alert:{E2}"]
+    field = by_css(driver, "#lookup-uscc")
+    field.clear()
+    field.send_keys(E2)
+    by_css(driver, "#lookup-button").click()
+    row = by_css(driver, f"#trail-table tr[data-id='{alert}']")
+    badge = row.find_element("css selector", ".level")
+    assert badge.get_attribute("data-level") == "yellow" and badge.text == "yellow alert"
+    assert "customer_concentration" in row.find_element("css selector", ".indicators").text
+    approval = portal.ids["approved:LN-2026-0002"]
+    marks = by_css(driver, f"#trail-table tr[data-id='{approval}']").find_elements(
+        "css selector", ".mark")
+    assert [m.get_attribute("data-mark") for m in marks] == ["yellow_alert_live"]
+    # Its approval's provenance lists the alert live at the approval; still valid.
+    _open_provenance(driver, E2, approval)
+    assert by_css(driver, "#graph-verdict").get_attribute("data-verdict") == "valid"
+    live = all_css(driver, "#alerts-at-approval li")
+    assert [li.get_attribute("data-alert") for li in live] == [alert]
+    assert live[0].get_attribute("data-level") == "yellow"
+    assert [li.get_attribute("data-check") for li in all_css(driver, "#score-marks li")] == [
+        "yellow_alert_live"]
+    # A score 100 hours old at the approval: stale, a warning; 800 hours: expired, failing.
+    stale = _late_approval(portal, "LN-2026-0010", 100)
+    expired = _late_approval(portal, "LN-2026-0011", 800)
+    for event_id, check, css, verdict in ((stale, "score_stale", "status-warn", "valid"),
+                                          (expired, "score_expired", "status-fail", "invalid")):
+        wait_until(driver, lambda d, e=event_id: portal.get(f"/v1/events/{e}", "bank"
+                                                            ).json()["status"] != "pending")
+        _open_provenance(driver, E1, event_id)
+        assert by_css(driver, "#graph-verdict").get_attribute("data-verdict") == verdict
+        item = by_css(driver, f"#score-marks li[data-check='{check}']")
+        assert css in item.get_attribute("class")
+        assert by_css(driver, "#alerts-at-approval").text == \
+            "No risk alert was live at the approval."
+    # The Chinese page says the same in Chinese.
+    sign_in(driver, portal, "bank", lang="zh")
+    _open_provenance(driver, E2, approval)
+    assert by_css(driver, "#alerts-at-approval li .level").text == "黄色预警"
     assert unlabelled_controls(driver) == []
 
 

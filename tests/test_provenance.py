@@ -15,6 +15,7 @@ from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import EVENTS
 
 from .conftest import Api, make_settings
+from .scoring_support import REFERENCE_MODEL_ID
 from .test_cli import ledger
 from .worlds import BANK_B, E1, E2, LIVE_DAYS, add_banks, applied, approved, revoke
 
@@ -61,10 +62,11 @@ def test_good_story_is_valid_transitively(api: Api) -> None:
     doc = prov(api, approval)
     assert doc["verdict"] == "valid", doc["reasons"]
     assert doc["reasons"] == []
-    assert {n["id"] for n in doc["nodes"]} == {approval, ids["score"], ids["consent"]}
+    assert {n["id"] for n in doc["nodes"]} == {approval, ids["score"], ids["consent"],
+                                               REFERENCE_MODEL_ID}
     assert all(n["proof"]["verified"] and n["proof"]["status"] == "sealed" for n in doc["nodes"])
     edges = {e["kind"]: e for e in doc["edges"]}
-    assert set(edges) == {"score", "consent"}
+    assert set(edges) == {"score", "consent", "model"}
     assert {c["name"] for c in edges["score"]["checks"]} >= {
         "same_enterprise", "score_before_approval", "score_sealed_before_approval",
         "latest_score"}
@@ -75,8 +77,8 @@ def test_good_story_is_valid_transitively(api: Api) -> None:
     assert consent_node["consent"]["grantee_org"] == BANK_ORG
     whole = prov(api, closed)
     assert whole["verdict"] == "valid"
-    assert len(whole["nodes"]) == 4
-    assert {e["kind"] for e in whole["edges"]} == {"approval", "score", "consent"}
+    assert len(whole["nodes"]) == 5
+    assert {e["kind"] for e in whole["edges"]} == {"approval", "score", "consent", "model"}
 
 
 def test_revocation_after_the_approval_does_not_taint_it(api: Api) -> None:

@@ -19,6 +19,10 @@ with a ``reason`` code, so a bank can tell "ask the enterprise for consent"
 "wrong enterprise" (``not_own_enterprise``) and "wrong role"
 (``role_not_allowed``). Refusals about one event carry the reason only, never
 the event's enterprise or type.
+
+A ``model.registered`` is public to every key: it holds a scoring model's
+specification and nobody's data, and every party must be able to recompute a
+score against it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import time
 from ledger_service.access.consent import LIVE, Consent, ConsentBook, judge
 from ledger_service.access.keys import Principal
 from ledger_service.core.errors import Forbidden
+from ledger_service.evidence.schemas import MODEL_TYPE
 
 READ_ALL_ROLES = frozenset({"platform", "auditor"})
 
@@ -90,6 +95,8 @@ class ReadPolicy:
     def check_event(self, enterprise_id: str, event_type: str) -> None:
         """May the caller read one event of this enterprise and type? Raises Forbidden
         with the reason only (not the event's enterprise or type)."""
+        if event_type == MODEL_TYPE:
+            return
         role = self.principal.role
         if role != "bank":
             self.check_enterprise(enterprise_id)

@@ -32,6 +32,11 @@ WRITERS: dict[str, frozenset[str]] = {
     # Nobody submits an erasure record: POST /v1/events/{id}/erase (platform) records
     # it together with the deletion, so an erasure can never be claimed without one.
     "event.erased": frozenset(),
+    # The scoring model's evidence is the platform's: it registers the models it scores
+    # with, and raises and clears risk alerts from what it monitors.
+    "model.registered": frozenset({"platform"}),
+    "risk.alert": frozenset({"platform"}),
+    "risk.cleared": frozenset({"platform"}),
 }
 
 

@@ -22,8 +22,10 @@ from ledger_service.api.routes import (
     consents,
     enterprises,
     events,
+    models,
     orgs,
     portal,
+    scores,
     system,
     verify,
     whoami,
@@ -93,6 +95,8 @@ def create_app(ctx: LedgerContext, *, background: bool = True, close_ctx: bool =
         app.include_router(router)
     app.include_router(enterprises.router)
     app.include_router(certificate_routes.router)
+    for router in (models.router, scores.router):
+        app.include_router(router)
     for router in (consents.router, whoami.router, api_keys.router, orgs.router, portal.router):
         app.include_router(router)
 

@@ -138,7 +138,7 @@ def render(record: dict[str, Any], verify_url: str, *, issuer_name: str,
     text(24 * mm, y - 11 * mm, def_en, 8, color="#333333")
 
     y -= 24 * mm
-    text(24 * mm, y, "评价维度  Dimensions (0-100)", 12)
+    text(24 * mm, y, "评价维度  Dimensions (0-1000)", 12)
     y -= 8 * mm
     for _key, cred_key, zh, en in DIMENSIONS:
         value = int(rating["dimensions"][cred_key])
@@ -146,7 +146,8 @@ def render(record: dict[str, Any], verify_url: str, *, issuer_name: str,
         pdf.setFillColor(colors.HexColor("#eeeeee"))
         pdf.rect(90 * mm, y - 1 * mm, 80 * mm, 4 * mm, stroke=0, fill=1)
         pdf.setFillColor(colors.HexColor("#8a1c1c"))
-        pdf.rect(90 * mm, y - 1 * mm, 80 * mm * value / 100, 4 * mm, stroke=0, fill=1)
+        width = 80 * mm * max(0, min(value, 1000)) / 1000
+        pdf.rect(90 * mm, y - 1 * mm, width, 4 * mm, stroke=0, fill=1)
         text(173 * mm, y, str(value), 10)
         y -= 8 * mm
 

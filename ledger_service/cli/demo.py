@@ -23,14 +23,17 @@ from sqlalchemy import select, update
 from ledger_proof.bundle import verify_bundle
 from ledger_service.api.server import BackgroundServer, free_port
 from ledger_service.cli.output import print_verdict
+from ledger_service.cli.portal_story import StoryFailure, record_scores
 from ledger_service.core.config import Settings
 from ledger_service.evidence.story import (
     BANK_ORG,
     ENTERPRISES,
+    INPUT_FILES,
     PLATFORM_ORG,
+    YELLOW_ALERT,
     consent_event,
+    demo_inputs,
     loan_event,
-    score_event,
 )
 from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.fast import write_transaction
@@ -53,16 +56,25 @@ def _post(client: httpx.Client, path: str, token: str, body: dict[str, Any]) -> 
 def _record_story(client: httpx.Client, tokens: dict[str, str]) -> dict[str, str]:
     """Post the story; return the ids the rest of the demo talks about."""
     e1, e2, e3 = ENTERPRISES
-    ids: dict[str, str] = {}
-    scores = _post(client, "/v1/events/bulk", tokens["platform"], {"events": [
-        score_event(e1.uscc, 742, "A", (78, 71, 66)),
-        score_event(e2.uscc, 815, "AA", (84, 80, 79)),
-        score_event(e3.uscc, 388, "CCC", (35, 41, 30)),
-    ]})["events"]
-    console.print(f"  platform [cyan]{PLATFORM_ORG}[/cyan] scored 3 enterprises "
-                  "(one bulk request)")
-    for ent, score in zip(ENTERPRISES, scores, strict=True):
-        ids[f"score:{ent.uscc}"] = score["id"]
+    try:
+        ids: dict[str, Any] = record_scores(client, tokens["platform"])
+    except StoryFailure as exc:
+        raise DemoFailure(str(exc)) from None
+    model = client.get("/v1/models", headers={"Authorization": f"Bearer {tokens['bank']}"}
+                       ).json()["models"][0]
+    console.print(f"  platform [cyan]{PLATFORM_ORG}[/cyan] registered the scoring model "
+                  f"[bold]{model['model_id']} {model['model_version']}[/bold] (sha256 "
+                  f"{model['model_hash'][:16]}…, event {model['event_id']}): 28 indicators, "
+                  "9 factors, 3 dimensions, integer arithmetic anyone can redo")
+    for ent in ENTERPRISES:
+        p = ids[f"payload:{ent.uscc}"]
+        dims = ", ".join(f"{k} {v / 10:.1f}" for k, v in p["dimensions"].items())
+        console.print(f"  scored {ent.name_en} from {INPUT_FILES[ent.uscc]}.json: "
+                      f"[bold]{p['score']} {p['grade']}[/bold] ({dims}); the inputs stay off "
+                      "the ledger, their salted digest is on it", soft_wrap=True)
+    console.print(f"  [yellow]yellow risk alert[/yellow] on {e2.name_en}: "
+                  f"{YELLOW_ALERT['reason_code']} ({', '.join(YELLOW_ALERT['indicators'])})")
+    for ent in ENTERPRISES:
         consent = _post(client, "/v1/events", tokens[ent.uscc], consent_event(ent.uscc))
         ids[f"consent:{ent.uscc}"] = consent["id"]
     console.print(f"  each enterprise granted [cyan]{BANK_ORG}[/cyan] consent to see its data "
@@ -310,6 +322,8 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
         raise DemoFailure(f"provenance of a good approval was {provenance.get('verdict')}: "
                           f"{provenance.get('reasons')}")
 
+    _alert_and_rescore(client, tokens, ids)
+
     console.print("[bold]7. Tampering[/bold]: someone edits the stored approval")
     what = _tamper(ctx, target)
     console.print(f"  changed one byte: {what}")
@@ -325,6 +339,46 @@ def _prove(ctx: LedgerContext, client: httpx.Client, tokens: dict[str, str],
         f"originally recorded{' — and the ledger agrees' if where else ''}.",
         border_style="green"))
     return 0
+
+
+def _alert_and_rescore(client: httpx.Client, tokens: dict[str, str], ids: dict[str, Any]
+                       ) -> None:
+    """The second approval rests on a score with a yellow alert live; an auditor
+    recomputes a score from the enterprise's inputs and salt, then from altered inputs."""
+    e2 = ENTERPRISES[1]
+    approval = ids["approved:LN-2026-0002"]
+    doc = client.get(f"/v1/enterprises/{e2.uscc}/provenance/{approval}",
+                     headers={"Authorization": f"Bearer {tokens['bank']}"}).json()
+    node = next(n for n in doc["nodes"] if n["id"] == approval)
+    alerts = node.get("alerts_at_approval") or []
+    console.print(f"  approval of LN-2026-0002 ({e2.name_en}): verdict [bold]{doc['verdict']}"
+                  f"[/bold], alerts live at the approval: "
+                  + (", ".join(f"{a['level']} {a['reason_code']}" for a in alerts) or "none"))
+    for warning in doc.get("warnings", []):
+        console.print(f"  [yellow]note:[/yellow] {warning}", soft_wrap=True)
+    if doc["verdict"] != "valid" or not any(a["level"] == "yellow" for a in alerts):
+        raise DemoFailure("the approval resting on a score with a yellow alert was not "
+                          "judged valid with the alert shown")
+    console.print("[bold]6b. Rescoring[/bold]: the enterprise hands its inputs and salt to "
+                  "the auditor, who recomputes its score under the registered model")
+    e1 = ENTERPRISES[0]
+    auditor = {"Authorization": f"Bearer {tokens['auditor']}"}
+    score_id, salt = ids[f"score:{e1.uscc}"], ids[f"salt:{e1.uscc}"]
+    inputs = demo_inputs(e1.uscc)
+    genuine = client.post(f"/v1/scores/{score_id}/rescore", headers=auditor,
+                          json={"inputs": inputs, "inputs_salt": salt}).json()
+    inputs["indicators"]["debt_to_asset_ratio"]["value"] -= 1500
+    altered = client.post(f"/v1/scores/{score_id}/rescore", headers=auditor,
+                          json={"inputs": inputs, "inputs_salt": salt}).json()
+    follows = "[green]follows[/green]" if genuine.get("ok") else "[red]differs[/red]"
+    console.print(f"  genuine inputs: {follows}"
+                  f" ({len(genuine.get('checks', []))} checks); debt-to-asset ratio lowered "
+                  f"by 15 points: [red]differs[/red] at {altered.get('first_difference')}")
+    if not genuine.get("ok") or altered.get("ok") is not False:
+        raise DemoFailure(f"rescoring did not behave: {genuine} / {altered}")
+    console.print(f"  the same offline: [cyan]ledger rescore {score_id} --inputs INPUTS.json "
+                  "--inputs-salt HEX[/cyan] or [cyan]credit-verify rescore[/cyan]",
+                  soft_wrap=True)
 
 
 def _certificate_step(client: httpx.Client, tokens: dict[str, str], data_dir: Path) -> None:

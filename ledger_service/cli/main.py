@@ -19,8 +19,11 @@ app = typer.Typer(help="Credit evidence ledger: record, seal, anchor, prove.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 keys_app = typer.Typer(help="API keys (stored hashed; shown once).", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations and their signing keys.", no_args_is_help=True)
+models_app = typer.Typer(help="Scoring models (registered on the ledger).",
+                         no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(models_app, name="models")
 
 
 def _ctx(settings: Settings | None = None) -> Any:
@@ -339,12 +342,12 @@ def provenance(uscc: Annotated[str, typer.Argument(help="The enterprise's USCC")
     Exit 0 valid, 1 invalid, 2 no such event.
     """
     from ledger_service.core.errors import LedgerError
-    from ledger_service.provenance.graph import Provenance
+    from ledger_service.provenance.graph import Provenance, ScoreAges
     from ledger_service.provenance.view import print_provenance
 
     ctx = _ctx()
     try:
-        doc = Provenance(ctx.reader).build(uscc, event_id)
+        doc = Provenance(ctx.reader, ScoreAges.of(ctx.settings)).build(uscc, event_id)
     except LedgerError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None
@@ -399,6 +402,147 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
     print(f"erased {event_id}; recorded as {result['erasure_event']['id']}")
     for certificate_id in result["certificates_revoked"]:
         print(f"revoked certificate {certificate_id} (it stated the erased event)")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    """A JSON file, or exit 2 saying why not."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        err.print(f"[red]error:[/red] cannot read {what} {path}: {exc}")
+        raise typer.Exit(2) from None
+
+
+def _platform(org: str) -> Any:
+    from ledger_service.access.keys import Principal
+
+    return Principal(key_id=0, role="platform", org=org)
+
+
+@models_app.command("register")
+def models_register(
+        spec: Annotated[Path | None, typer.Option(
+            help="The model's scorecard/v1 specification (JSON); default: the reference "
+                 "model")] = None,
+        org: Annotated[str, typer.Option(help="Platform org recording the registration")]
+        = "platform") -> None:
+    """Register a scoring model: a model.registered event with its spec and SHA-256.
+
+    The same specification again is answered with its registration; another
+    specification under a registered id and version is refused (exit 1).
+    """
+    from ledger_proof.scoring import REFERENCE_SPEC
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.runtime.scoring import Scoring
+
+    document = REFERENCE_SPEC if spec is None else _read_json(spec, "specification")
+    ctx = _ctx()
+    try:
+        row, created = Scoring(ctx).register(_platform(org), document)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        ctx.close()
+    print(f"{'registered' if created else 'already registered'} {row.model_id} "
+          f"{row.model_version} sha256 {row.model_hash} as {row.event_id}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Registered scoring models."""
+    from ledger_service.runtime.scoring import Scoring
+
+    ctx = _ctx()
+    try:
+        rows = Scoring(ctx).models()
+    finally:
+        ctx.close()
+    if not rows:
+        print("no model is registered (ledger models register)")
+    for row in rows:  # one line each: hashes are read whole, never cut to fit
+        print(f"{row.model_id} {row.model_version} sha256 {row.model_hash} registration "
+              f"{row.event_id} registered {row.registered_at} ({row.status})")
+
+
+@app.command()
+def score(inputs: Annotated[Path, typer.Argument(help="Inputs JSON: {\"indicators\": "
+                                                 "{id: {\"value\": int, \"unit\": str}}}")],
+          enterprise: Annotated[str, typer.Option(help="The enterprise's USCC")],
+          salt_out: Annotated[Path | None, typer.Option(
+              help="Write the inputs salt (hex) here instead of printing it")] = None,
+          org: Annotated[str, typer.Option(help="Platform org recording the score")]
+          = "platform") -> None:
+    """Score inputs with the registered model and record the score.computed.
+
+    Registers the reference model first when no model is registered (and says so).
+    The inputs stay off the ledger; keep them with the printed salt: together they
+    let anyone recompute the score (`ledger rescore`).
+    """
+    from ledger_proof.scoring import REFERENCE_SPEC
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.runtime.scoring import Scoring
+
+    document = _read_json(inputs, "inputs")
+    ctx = _ctx()
+    try:
+        scoring = Scoring(ctx)
+        if not scoring.models():
+            row, _ = scoring.register(_platform(org), REFERENCE_SPEC)
+            err.print(f"no model was registered: registered the reference model "
+                      f"{row.model_id} {row.model_version} ({row.event_id})")
+        result = scoring.score(_platform(org), enterprise, document)
+    except LedgerError as exc:
+        where = exc.details.get("indicator")
+        err.print(f"[red]error:[/red] {exc.message}"
+                  + (f" (indicator {where}, {exc.details.get('reason')})" if where else ""))
+        raise typer.Exit(1) from None
+    finally:
+        ctx.close()
+    payload = result["event"]["payload"]
+    print(f"recorded {result['id']}: score {payload['score']} grade {payload['grade']} "
+          f"model {payload['model_id']} {payload['model_version']}")
+    print("dimensions " + ", ".join(f"{k} {v}" for k, v in payload["dimensions"].items()))
+    if salt_out is not None:
+        salt_out.write_text(result["inputs_salt"] + "\n")
+        salt_out.chmod(0o600)
+        print(f"inputs salt written to {salt_out} (the only copy)")
+    else:
+        print(f"inputs salt (the only copy; keep it with the inputs): {result['inputs_salt']}")
+
+
+@app.command()
+def rescore(event_id: Annotated[str, typer.Argument(help="The score.computed event")],
+            inputs: Annotated[Path, typer.Option(help="The inputs JSON it was computed from")],
+            inputs_salt: Annotated[str, typer.Option(help="The salt handed out with it (hex)")],
+            as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report")]
+            = False) -> None:
+    """Recompute a recorded score from its inputs under its registered model, offline.
+
+    Exit 0 when score, factors, dimensions, grade and inputs digest all follow; 1 naming
+    the first difference; 2 for a missing event or unreadable input.
+    """
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.runtime.scoring import Scoring
+
+    document = _read_json(inputs, "inputs")
+    ctx = _ctx()
+    try:
+        report = Scoring(ctx).rescore(event_id, document, inputs_salt)
+    except LedgerError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for check in report["checks"]:
+            mark = "PASS" if check["status"] == "pass" else "FAIL"
+            print(f"{mark:<5} {check['name']}: {check['detail']}")
+        print("FOLLOWS: the score follows from the inputs under the registered model"
+              if report["ok"] else f"DIFFERS: first difference {report['first_difference']}")
+    raise typer.Exit(0 if report["ok"] else 1)
 
 
 @app.command()

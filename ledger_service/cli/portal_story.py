@@ -1,6 +1,8 @@
 """The demo's story, recorded over HTTP for the portal: one key per role and data to click.
 
-It is ``ledger demo``'s story (three enterprises scored, consents to the bank,
+It is ``ledger demo``'s story (the reference scoring model registered, three
+enterprises scored by it from the inputs shipped with the demo, a yellow risk alert
+on the second, consents to the bank,
 applications, two approvals citing score and consent, a rejection,
 disbursements, a repayment, an overdue instalment), plus what a portal user
 needs to see the rules at work: a certificate for the first enterprise, and
@@ -16,14 +18,17 @@ from typing import Any
 
 import httpx
 
+from ledger_proof.scoring import REFERENCE_SPEC
+from ledger_service.evidence.scoring import REFERENCE_REGISTERED_AT
 from ledger_service.evidence.story import (
     BANK_ORG,
     ENTERPRISES,
     PLATFORM_ORG,
+    YELLOW_ALERT,
     at,
     consent_event,
+    demo_inputs,
     loan_event,
-    score_event,
 )
 
 AUDITOR_ORG = "cicpa-audit"
@@ -66,16 +71,35 @@ def wait_for(client: httpx.Client, token: str, event_id: str, wanted: set[str],
     raise StoryFailure(f"event {event_id} stayed {status}, wanted {sorted(wanted)}")
 
 
+def record_scores(client: httpx.Client, platform: str) -> dict[str, Any]:
+    """Register the reference model, score the three enterprises from their shipped
+    inputs (the salts come back once: kept here for the rescoring step) and raise the
+    story's yellow alert on the second. Returns ids, scores and salts by USCC."""
+    # Registered as of the story's adoption date, before every score it computes.
+    ids: dict[str, Any] = {"model": _post(
+        client, platform, f"/v1/models?occurred_at={REFERENCE_REGISTERED_AT}",
+        REFERENCE_SPEC)["event_id"]}
+    for ent in ENTERPRISES:
+        scored = _post(client, platform, "/v1/scores", {
+            "enterprise_id": ent.uscc, "inputs": demo_inputs(ent.uscc),
+            "occurred_at": at(0)})
+        ids[f"score:{ent.uscc}"] = scored["id"]
+        ids[f"salt:{ent.uscc}"] = scored["inputs_salt"]
+        ids[f"payload:{ent.uscc}"] = scored["event"]["payload"]
+    e2 = ENTERPRISES[1]
+    ids[f"alert:{e2.uscc}"] = _post(client, platform, "/v1/events", {
+        "type": "risk.alert", "enterprise_id": e2.uscc, "occurred_at": at(12),
+        "refs": [ids[f"score:{e2.uscc}"]], "payload": YELLOW_ALERT})["id"]
+    return ids
+
+
 def record_story(client: httpx.Client, tokens: dict[str, str], *, anchored: bool = True
                  ) -> dict[str, Any]:
     """Record the story; returns the ids a portal user (or a test) looks for."""
     e1, e2, e3 = ENTERPRISES
     platform, bank = tokens["platform"], tokens["bank"]
-    ids: dict[str, Any] = {}
-    scores = _post(client, platform, "/v1/events/bulk", {"events": [
-        score_event(e1.uscc, 742, "A", (78, 71, 66)),
-        score_event(e2.uscc, 815, "AA", (84, 80, 79)),
-        score_event(e3.uscc, 388, "CCC", (35, 41, 30))]})["events"]
+    ids: dict[str, Any] = record_scores(client, platform)
+    scores = [{"id": ids[f"score:{ent.uscc}"]} for ent in ENTERPRISES]
     for ent, score in zip(ENTERPRISES, scores, strict=True):
         ids[f"score:{ent.uscc}"] = score["id"]
         ids[f"consent:{ent.uscc}"] = _post(client, tokens[ent.uscc], "/v1/events",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +86,23 @@ class Settings(BaseSettings):
         "treated as interrupted (a crash) and revoked by the service's recovery sweep")
     cjk_font: Path | None = Field(None, description="TrueType CJK font for certificate PDFs; "
                                   "unset means find WenQuanYi Zen Hei via fontconfig")
+    operator_uscc: str = Field("91350100MA8HX0001M", pattern="^[0-9A-Z]{18}$",
+                               description="The platform operator's own unified social credit "
+                               "code: model.registered events are recorded under it")
+    score_fresh_hours: int = Field(72, ge=1, le=24 * 3650, description="A score is current "
+                                   "for this long: provenance warns (score_stale) when an "
+                                   "approval rests on an older one")
+    score_max_age_hours: int = Field(720, ge=1, le=24 * 3650, description="Hard limit: an "
+                                     "approval resting on a score older than this fails "
+                                     "provenance (score_expired)")
+
+    @model_validator(mode="after")
+    def _score_ages(self) -> Settings:
+        """A hard limit below the freshness window would fail scores before warning."""
+        if self.score_max_age_hours < self.score_fresh_hours:
+            raise ValueError("LEDGER_SCORE_MAX_AGE_HOURS must be at least "
+                             "LEDGER_SCORE_FRESH_HOURS")
+        return self
 
     @cached_property
     def allowlist(self) -> frozenset[str]:

@@ -61,3 +61,50 @@ class TooLarge(LedgerError):
 
 class Conflict(LedgerError):
     code, status = "conflict", 409
+
+
+class InvalidScoreInputs(LedgerError):
+    """Scoring inputs that do not follow the model's documented shape, unit or range;
+    ``details.indicator`` names the first offending indicator, ``details.reason`` why."""
+
+    code, status = "invalid_inputs", 422
+
+
+class UnregisteredModel(LedgerError):
+    """A score that cites no registration of the model it claims (or names no registered
+    model): a score is evidence only if anyone can recompute it."""
+
+    code, status = "unregistered_model", 422
+
+
+class ModelHashMismatch(LedgerError):
+    """A score whose model hash, id or version differ from the registration it cites."""
+
+    code, status = "model_hash_mismatch", 422
+
+
+class InconsistentScore(LedgerError):
+    """A score whose dimensions, total or grade do not follow from its own factor values
+    under the model (``details.field`` names the first)."""
+
+    code, status = "inconsistent_score", 422
+
+
+class InvalidModel(LedgerError):
+    """A model specification that is not a valid scorecard, or whose hash or ids do not
+    match what its registration claims."""
+
+    code, status = "invalid_model", 422
+
+
+class ModelConflict(LedgerError):
+    """The model id and version are registered already (with another specification, or
+    the same one under another event)."""
+
+    code, status = "model_conflict", 409
+
+
+class AlertCleared(LedgerError):
+    """A risk.cleared for an alert that is cleared already."""
+
+    code, status = "alert_already_cleared", 409

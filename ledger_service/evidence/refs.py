@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger_service.core.errors import RefRuleViolation
+from ledger_service.evidence.schemas import MODEL_TYPE
 
 LOAN_STEPS_AFTER_APPROVAL = ("loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed")
 LOAN_TYPES = frozenset({"loan.applied", "loan.approved", "loan.rejected",
                         *LOAN_STEPS_AFTER_APPROVAL})
 #: Types whose evidence must cite earlier events (DESIGN.md, "refs must include").
 NEEDS_REFS = frozenset({"consent.revoked", "loan.approved", "loan.rejected",
-                        *LOAN_STEPS_AFTER_APPROVAL, "certificate.issued", "certificate.revoked"})
+                        *LOAN_STEPS_AFTER_APPROVAL, "certificate.issued", "certificate.revoked",
+                        "score.computed", "risk.cleared"})
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,22 @@ def check_ref_rules(index: int, event: Any, refs: Mapping[str, RefInfo]) -> None
     First, refs name events of the event's own enterprise only: evidence about one
     enterprise never rests on another's, and a ref is never a way into another
     enterprise's records (provenance follows refs). The refusal names the ref the
-    caller sent, not whose event it is. Then the per-type rules of DESIGN.md: which
-    earlier events a step must rely on.
+    caller sent, not whose event it is. The one exception is a score citing the
+    ``model.registered`` that computed it: a registration is the platform's, holds
+    nobody's data and is public, and only a score may cite one. Then the per-type
+    rules of DESIGN.md: which earlier events a step must rely on. (Which registration
+    a score cites, and how many, is judged with the model: evidence/scoring.py.)
     """
     etype = event["type"]
     enterprise = event["enterprise_id"]
     event_refs = event.get("refs") or ()
     mine = [refs[r] for r in event_refs]
     for ref in mine:
+        if ref.type == MODEL_TYPE:
+            if etype != "score.computed":
+                raise RefRuleViolation("only a score.computed may ref a model.registered",
+                                       index=index, event_type=etype, ref=ref.id)
+            continue
         if ref.enterprise_id != enterprise:
             raise RefRuleViolation("refs must name events of the same enterprise",
                                    index=index, event_type=etype, ref=ref.id)

@@ -1,4 +1,10 @@
-"""Evidence event schemas: the twelve types of DESIGN.md, plus ``event.erased``.
+"""Evidence event schemas: the twelve types of DESIGN.md, ``event.erased``, and the
+scoring model's evidence (``model.registered``, ``risk.alert``, ``risk.cleared``).
+
+A score is evidence only if anyone can recompute it: ``model.registered`` puts a
+scoring model's canonical specification and its SHA-256 on the ledger, and every
+``score.computed`` cites one and carries the per-factor and per-dimension values
+and a salted digest of its inputs (the inputs stay off the ledger).
 
 ``event.erased`` records an erasure (DESIGN.md guarantee 5) as evidence in its
 own right: the ledger must be able to prove that a payload was deleted, when,
@@ -45,9 +51,15 @@ EVENT_TYPES = (
     "certificate.issued",
     "certificate.revoked",
     "event.erased",
+    "model.registered",
+    "risk.alert",
+    "risk.cleared",
 )
 #: The thirteenth type: recorded by the erasure endpoint, never by clients.
 ERASURE_TYPE = "event.erased"
+MODEL_TYPE = "model.registered"
+ALERT_TYPE, CLEARED_TYPE = "risk.alert", "risk.cleared"
+ALERT_LEVELS = ("red", "yellow", "blue")
 GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
 PRODUCTS = ("credit", "supply_chain", "ip_pledge", "carbon_pledge")
 MAX_REFS = 64
@@ -57,7 +69,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 EventId = Annotated[str, StringConstraints(pattern=r"^evt_[0-9a-f]{32}$")]
 Fen = Annotated[int, Field(gt=0, le=10**15)]
-Percent = Annotated[int, Field(ge=0, le=100)]
+#: Points on the model's fixed-point scale: 0-1000 = 0.0-100.0 in tenths.
+Points = Annotated[int, Field(ge=0, le=1000)]
 Signature = Annotated[str, StringConstraints(max_length=200)]
 
 
@@ -88,19 +101,62 @@ _STRICT = ConfigDict(extra="forbid", strict=True)
 
 @with_config(_STRICT)
 class Dimensions(TypedDict):
-    financial_health: Percent
-    operating_activity: Percent
-    growth_potential: Percent
+    financial_health: Points
+    operating_activity: Points
+    growth_potential: Points
 
 
 @with_config(_STRICT)
 class ScorePayload(TypedDict):
+    """Which registered model, its hash, and every value it computed: the factor values
+    determine dimensions, total and grade under the model (intake checks that), and
+    ``inputs_digest`` = SHA-256(salt || JCS(inputs)) lets whoever holds the inputs check
+    the rest."""
+
     model_id: Ident
     model_version: Ident
-    score: Annotated[int, Field(ge=0, le=1000)]
+    model_hash: Hex64
+    score: Points
     grade: Literal[GRADES]  # type: ignore[valid-type]
     dimensions: Dimensions
+    factors: Annotated[dict[Ident, Points], Field(min_length=1, max_length=64)]
     inputs_digest: Hex64
+
+
+@with_config(_STRICT)
+class ModelRegisteredPayload(TypedDict):
+    """A scoring model's canonical specification (scorecard/v1) and its SHA-256 (of the
+    spec's RFC 8785 bytes). Intake checks the spec is a valid scorecard, the hash and the
+    ids match it."""
+
+    model_id: Ident
+    model_version: Ident
+    model_hash: Hex64
+    spec: dict[str, Any]
+
+
+def _unique_ids(ids: list[str]) -> list[str]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("indicators lists an indicator twice")
+    return ids
+
+
+@with_config(_STRICT)
+class RiskAlertPayload(TypedDict):
+    """A risk alert about the enterprise: red (stop), yellow (look closer), blue (note);
+    the model indicators that triggered it and a reason code (no free text: no personal
+    data through an alert)."""
+
+    level: Literal[ALERT_LEVELS]  # type: ignore[valid-type]
+    indicators: Annotated[list[Ident], Field(min_length=1, max_length=28),
+                          AfterValidator(_unique_ids)]
+    reason_code: Ident
+
+
+@with_config(_STRICT)
+class RiskClearedPayload(TypedDict):
+    alert_id: EventId
+    reason_code: Ident
 
 
 def _scope(scope: list[str]) -> list[str]:
@@ -213,6 +269,10 @@ LoanClosed = _event("loan.closed", LoanClosedPayload, "The loan closed.")
 CertificateIssued = _event("certificate.issued", CertificatePayload, "A credit certificate.")
 CertificateRevoked = _event("certificate.revoked", CertificatePayload, "A certificate revoked.")
 EventErased = _event(ERASURE_TYPE, ErasurePayload, "An event's payload and salt were deleted.")
+ModelRegistered = _event(MODEL_TYPE, ModelRegisteredPayload,
+                         "A scoring model's specification and hash (platform).")
+RiskAlert = _event(ALERT_TYPE, RiskAlertPayload, "A red, yellow or blue risk alert.")
+RiskCleared = _event(CLEARED_TYPE, RiskClearedPayload, "A risk alert cleared.")
 
 EventIn = Annotated[
     ScoreComputed
@@ -227,7 +287,10 @@ EventIn = Annotated[
     | LoanClosed
     | CertificateIssued
     | CertificateRevoked
-    | EventErased,
+    | EventErased
+    | ModelRegistered
+    | RiskAlert
+    | RiskCleared,
     Field(discriminator="type"),
 ]
 

@@ -8,14 +8,21 @@ one, disburses, and sees one repayment and one overdue instalment.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
+from ledger_proof.scoring import REFERENCE_SPEC, Scorecard, model_hash
 from ledger_proof.timefmt import to_text
+from ledger_service.evidence.scoring import reference_registration, registration_id
 from ledger_service.evidence.uscc import make_uscc
 
 PLATFORM_ORG = "haixi-credit-platform"
+#: The platform operator's own USCC (the default of LEDGER_OPERATOR_USCC): model
+#: registrations are recorded under it.
+OPERATOR_USCC = "91350100MA8HX0001M"
 BANK_ORG = "bank-of-fuzhou"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -37,19 +44,66 @@ ENTERPRISES = (
 )
 
 
+#: Each demo enterprise's scoring inputs (package data, never on the ledger): a solid
+#: manufacturer, a fast-growing technology firm leaning on few customers, and a
+#: stretched textile trader.
+INPUT_FILES = dict(zip((e.uscc for e in ENTERPRISES),
+                       ("minjiang-precision-machinery", "haicang-new-energy-technology",
+                        "jinjiang-textile-apparel"), strict=True))
+#: The yellow alert of the story: the technology firm's customer concentration and
+#: volatile cash flow.
+YELLOW_ALERT = {"level": "yellow", "indicators": ["customer_concentration",
+                                                  "cash_flow_volatility"],
+                "reason_code": "customer_concentration_high"}
+
+
+def demo_inputs(uscc: str) -> dict[str, Any]:
+    """The scoring inputs shipped for a demo enterprise."""
+    text = (resources.files("ledger_service.evidence") / "demo_inputs"
+            / f"{INPUT_FILES[uscc]}.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
 def at(hours: float) -> str:
     return to_text(T0 + timedelta(hours=hours))
 
 
-def score_event(uscc: str, score: int, grade: str, dims: tuple[int, int, int],
-                hours: float = 0, version: str = "3.1") -> dict[str, Any]:
+def reference_model_event(operator_uscc: str = OPERATOR_USCC) -> dict[str, Any]:
+    """The reference model's registration (a fixed id and date: the same event wherever
+    it is recorded, so recording it again is answered, not duplicated)."""
+    return reference_registration(operator_uscc)
+
+
+#: The id of the reference model's registration, which story scores cite.
+REFERENCE_MODEL_ID = registration_id(model_hash(REFERENCE_SPEC))
+
+
+def score_event(uscc: str, score: int, *_shape: Any, hours: float = 0) -> dict[str, Any]:
+    """A score of ``score`` under the reference model, citing its registration: every
+    factor (so every dimension) at ``score``, which is consistent under any weights, and
+    the grade the model gives it. (Callers may still pass the grade and the dimensions
+    the story had in mind after the score; the payload is the model's, not theirs.) The
+    inputs digest stands for inputs the story does not have: the demo scores from real
+    inputs instead (``ledger score``)."""
+    card = _reference_card()
     digest = hashlib.sha256(f"inputs:{uscc}:{hours}:{score}".encode()).hexdigest()
     return {"type": "score.computed", "enterprise_id": uscc, "occurred_at": at(hours),
-            "refs": [], "payload": {
-                "model_id": "tri-dim", "model_version": version, "score": score,
-                "grade": grade, "inputs_digest": digest,
-                "dimensions": {"financial_health": dims[0], "operating_activity": dims[1],
-                               "growth_potential": dims[2]}}}
+            "refs": [REFERENCE_MODEL_ID], "payload": {
+                "model_id": card.model_id, "model_version": card.model_version,
+                "model_hash": card.hash, "score": score,
+                "grade": card.grade_for(score) if 0 <= score <= 1000 else "C",
+                "dimensions": {d: score for d in card.dimension_ids},
+                "factors": {f: score for f in card.factor_ids},
+                "inputs_digest": digest}}
+
+
+_CARD: list[Scorecard] = []
+
+
+def _reference_card() -> Scorecard:
+    if not _CARD:
+        _CARD.append(Scorecard.from_spec(REFERENCE_SPEC))
+    return _CARD[0]
 
 
 def consent_event(uscc: str, grantee: str = BANK_ORG, hours: float = 1,

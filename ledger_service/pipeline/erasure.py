@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from ledger_proof.timefmt import us_text
 from ledger_service.core.errors import Conflict, NotFound
-from ledger_service.evidence.schemas import ERASURE_TYPE, EVENT_ADAPTER
+from ledger_service.evidence.schemas import ERASURE_TYPE, EVENT_ADAPTER, MODEL_TYPE
 from ledger_service.pipeline.intake import Recorder, Submission
 from ledger_service.store.fast import write_transaction
 from ledger_service.store.tables import EVENTS
@@ -73,6 +73,10 @@ class Eraser:
             raise NotFound(f"no event with id {event_id}", id=event_id)
         if row.type == ERASURE_TYPE:
             raise NotErasable("erasure records hold no personal data and stay", id=event_id)
+        if row.type == MODEL_TYPE:
+            # Every score citing it is recomputed against it; it holds no one's data.
+            raise NotErasable("model registrations hold no personal data and stay: scores "
+                              "are recomputed against them", id=event_id)
         return row
 
     def check(self, event_id: str) -> None:

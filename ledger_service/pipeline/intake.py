@@ -22,16 +22,32 @@ from ledger_proof.canonical import canonicalize
 from ledger_proof.commitment import commitment_of, leaf_of, new_salts
 from ledger_proof.signing import InvalidKey, InvalidSignature, verify
 from ledger_proof.timefmt import to_text, to_us, us_text
-from ledger_service.core.errors import BadSignature, DuplicateEvent, UnknownRef
+from ledger_service.core.errors import (
+    AlertCleared,
+    BadSignature,
+    DuplicateEvent,
+    ModelConflict,
+    UnknownRef,
+)
 from ledger_service.evidence.encoding import canonicalize_schema_document
 from ledger_service.evidence.refs import LOAN_TYPES, NEEDS_REFS, RefInfo, check_ref_rules
-from ledger_service.evidence.schemas import payload_json
+from ledger_service.evidence.schemas import ALERT_TYPE, CLEARED_TYPE, MODEL_TYPE, payload_json
+from ledger_service.evidence.scoring import (
+    Registration,
+    card_of,
+    check_alert,
+    check_clearance,
+    check_registration,
+    check_score,
+)
 from ledger_service.pipeline.batcher import sealed_upto
 from ledger_service.store.fast import insert_events, write_transaction
 from ledger_service.store.generation import GenerationCache, GenerationReader
-from ledger_service.store.tables import EVENTS, ORGS
+from ledger_service.store.tables import EVENTS, MODEL_REGISTRATIONS, ORGS
 
 _LOOKUP_CHUNK = 500
+#: Types whose intake rules need the model evidence on record (evidence/scoring.py).
+MODEL_EVIDENCE = frozenset({MODEL_TYPE, "score.computed", ALERT_TYPE, CLEARED_TYPE})
 
 
 class Recorded(NamedTuple):
@@ -75,6 +91,10 @@ class Prepared:
 
     rows: list[tuple[Any, ...]]
     results: list[Recorded]
+    #: Rules judged again under the write lock, just before the insert: facts that a
+    #: concurrent submission could change between prepare and insert (a model id and
+    #: version registered twice, an alert cleared twice).
+    guards: tuple[Any, ...] = ()
 
 
 class _LazyConnection:
@@ -103,10 +123,106 @@ class Recorder:
     commit); ``record`` is the same in a transaction of its own.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, operator_uscc: str = "91350100MA8HX0001M") -> None:
         self.engine = engine
+        self.operator_uscc = operator_uscc
         self._org_rules = GenerationCache[str, tuple[str | None, bool]](
             GenerationReader(engine))
+        #: Registrations by event id: immutable once recorded (never erasable), so cached.
+        self._registrations: dict[str, Registration] = {}
+
+    # -- model evidence ------------------------------------------------------------------
+
+    def registrations(self, conn: Connection, ids: Iterable[str] | None = None
+                      ) -> dict[str, Registration]:
+        """Recorded model registrations (all, or those among ids), cards built once."""
+        stmt = select(EVENTS.c.id).where(MODEL_REGISTRATIONS)  # the partial index
+        wanted = None if ids is None else list(dict.fromkeys(ids))
+        if wanted is not None:
+            if not wanted:
+                return {}
+            stmt = stmt.where(EVENTS.c.id.in_(wanted))
+        found = [r.id for r in conn.execute(stmt)]
+        missing = [i for i in found if i not in self._registrations]
+        if missing:
+            for row in conn.execute(select(EVENTS.c.id, EVENTS.c.body)
+                                    .where(EVENTS.c.id.in_(missing))):
+                if row.body is None:
+                    continue
+                doc = orjson.loads(row.body)
+                self._registrations[row.id] = Registration(
+                    row.id, card_of(doc["payload"]["spec"]), doc["occurred_at"])
+        return {i: self._registrations[i] for i in found if i in self._registrations}
+
+    @staticmethod
+    def cleared_alerts(conn: Connection, enterprises: Iterable[str]) -> set[str]:
+        """Ids of the alerts a recorded risk.cleared clears, for these enterprises."""
+        cleared: set[str] = set()
+        for row in conn.execute(select(EVENTS.c.body).where(EVENTS.c.type == CLEARED_TYPE)
+                                .where(EVENTS.c.enterprise_id.in_(sorted(set(enterprises))))):
+            if row.body is not None:
+                cleared.add(orjson.loads(row.body)["payload"]["alert_id"])
+        return cleared
+
+    def check_model_evidence(self, conn: Connection, indexed: list[tuple[int, str, Any]],
+                             refs: Any, stored: dict[str, Registration]) -> None:
+        """The rules of evidence/scoring.py for the new events of one submission, in
+        request order (an event may cite a registration or alert earlier in the request).
+        ``stored`` is every recorded registration; raises before anything is written."""
+        local_regs: dict[str, Registration] = {}
+        taken = {(r.card.model_id, r.card.model_version): r for r in stored.values()}
+        enterprises = [e["enterprise_id"] for _, _, e in indexed if e["type"] == CLEARED_TYPE]
+        cleared = self.cleared_alerts(conn, enterprises) if enterprises else set()
+        for index, event_id, event in indexed:
+            etype, payload = event["type"], event["payload"]
+            if etype == MODEL_TYPE:
+                card = check_registration(index, event, self.operator_uscc)
+                other = taken.get((card.model_id, card.model_version))
+                if other is not None:
+                    same = other.model_hash == card.hash
+                    raise ModelConflict(
+                        f"model {card.model_id} {card.model_version} is registered already"
+                        + (" (the same specification, as " + other.id + ")" if same else
+                           " with another specification"),
+                        index=index, registration=other.id, same_specification=same)
+                reg = Registration(event_id, card, None)
+                local_regs[event_id] = taken[(card.model_id, card.model_version)] = reg
+            elif etype == "score.computed":
+                cited = [local_regs.get(r) or stored.get(r) for r in event.get("refs") or ()
+                         if refs[r].type == MODEL_TYPE]
+                check_score(index, event, [r for r in cited if r is not None])
+            elif etype == ALERT_TYPE:
+                known = frozenset(i for r in (*stored.values(), *local_regs.values())
+                                  for i in r.card.indicator_ids)
+                check_alert(index, event, known)
+            elif etype == CLEARED_TYPE:
+                target = refs.get(payload["alert_id"])
+                check_clearance(index, event, None if target is None else target.type,
+                                None if target is None else target.enterprise_id,
+                                payload["alert_id"] in cleared)
+                cleared.add(payload["alert_id"])
+
+    def _model_guard(self, indexed: list[tuple[int, str, Any]]) -> Any:
+        """Judged again under the write lock: a registration of the same model id and
+        version, or a clearance of the same alert, recorded by a concurrent submission
+        since prepare."""
+        def guard(conn: Connection) -> None:
+            taken = {(r.card.model_id, r.card.model_version): r.id
+                     for r in self.registrations(conn).values()}
+            enterprises = [e["enterprise_id"] for _, _, e in indexed if e["type"] == CLEARED_TYPE]
+            cleared = self.cleared_alerts(conn, enterprises) if enterprises else set()
+            for index, _event_id, event in indexed:
+                payload = event["payload"]
+                if event["type"] == MODEL_TYPE:
+                    other = taken.get((payload["model_id"], payload["model_version"]))
+                    if other is not None:
+                        raise ModelConflict(f"model {payload['model_id']} "
+                                            f"{payload['model_version']} was registered "
+                                            "meanwhile", index=index, registration=other)
+                elif event["type"] == CLEARED_TYPE and payload["alert_id"] in cleared:
+                    raise AlertCleared(f"alert {payload['alert_id']} was cleared meanwhile",
+                                       index=index, alert_id=payload["alert_id"])
+        return guard
 
     def lookup(self, ids: Iterable[str], conn: Connection | None = None) -> dict[str, RefInfo]:
         """RefInfo for the stored events among ids."""
@@ -183,7 +299,10 @@ class Recorder:
         return self.insert(conn, self.prepare(sub, conn))
 
     def insert(self, conn: Connection, prepared: Prepared) -> list[Recorded]:
-        """The only part that needs the write lock: one multi-row insert."""
+        """The only part that needs the write lock: one multi-row insert (after the
+        guards, rules a concurrent submission could have changed since prepare)."""
+        for guard in prepared.guards:
+            guard(conn)
         insert_events(conn, prepared.rows)
         return prepared.results
 
@@ -196,13 +315,14 @@ class Recorder:
         violation at insert, and the submission is then prepared again.
         """
         if conn is None:
-            # A connection only when something must be read (refs, client ids, a cache
-            # miss): checking one out of the pool and returning it cost more than the
-            # rest of a single event's preparation.
+            # A connection only when something must be read (refs, client ids, model
+            # evidence, a cache miss): checking one out of the pool and returning it
+            # cost more than the rest of a single event's preparation.
             lazy = _LazyConnection(self.engine)
             try:
                 self.verify_signatures(lazy, sub)
-                if not any(e.get("id") or e.get("refs") for e in sub.events):
+                if not any(e.get("id") or e.get("refs") or e["type"] in MODEL_EVIDENCE
+                           for e in sub.events):
                     return self._prepare_checked(sub, None)
                 return self._prepare_checked(sub, lazy.get())
             finally:
@@ -229,6 +349,7 @@ class Recorder:
         refs = self.lookup(ref_ids - (set(ids) - existing_ids), conn) if ref_ids else {}
         rows: list[tuple[Any, ...]] = []
         results: list[Recorded] = []
+        modelled: list[tuple[int, str, Any]] = []
         salts = new_salts(len(events))
         # Per-event work is the bulk path's cost (tens of thousands a second): names are
         # bound once, and `local` (events of this request, for refs) is kept only when
@@ -248,6 +369,8 @@ class Recorder:
                                      "(or comes later in this request)", index=index, ref=r)
             if event_refs or etype in NEEDS_REFS:
                 check_ref_rules(index, event, ChainMap(local, refs))
+            if etype in MODEL_EVIDENCE:
+                modelled.append((index, event_id, event))
             loan_id = event["payload"]["loan_id"] if etype in LOAN_TYPES else None
             if track_local:
                 local[event_id] = RefInfo(event_id, etype, enterprise, loan_id)
@@ -264,7 +387,14 @@ class Recorder:
                         orjson.dumps(event_refs).decode() if event_refs else "[]", body,
                         salt, commitment, leaf, event.get("signature")))
             append_result(Recorded(event_id, leaf.hex()))
-        return Prepared(rows, results)
+        guards: tuple[Any, ...] = ()
+        if modelled:
+            assert conn is not None  # prepare() reads whenever model evidence is submitted
+            self.check_model_evidence(conn, modelled, ChainMap(local, refs),
+                                      self.registrations(conn))
+            if any(e["type"] in (MODEL_TYPE, CLEARED_TYPE) for _, _, e in modelled):
+                guards = (self._model_guard(modelled),)
+        return Prepared(rows, results, guards)
 
     @staticmethod
     def _existing(conn: Connection, org: str, event: Any, event_id: str, index: int
@@ -286,3 +416,4 @@ class Recorder:
                                  index=index, id=event_id)
         status = "pending" if row.pos > upto else "sealed"
         return Recorded(event_id, row.leaf_hash.hex(), status, duplicate=True)
+

@@ -51,6 +51,30 @@ not verify, or an approval missing a score or consent ref, makes the graph
 invalid too. Orderings that look backdated (a revocation recorded after an
 approval but dated before it) are reported as warnings next to the verdict.
 
+The score edge of an approval also checks the model and the score's age:
+
+- ``model_hash_matches``: the score's ``model_hash`` (with its model id and
+  version) is the hash of the ``model.registered`` it cites, and that
+  registration's specification hashes to it;
+- ``score_stale`` (a warning, never a failure): the approval is dated more than
+  ``LEDGER_SCORE_FRESH_HOURS`` (72) after the score;
+- ``score_expired`` (a failure): more than ``LEDGER_SCORE_MAX_AGE_HOURS`` (720).
+
+Risk alerts of the enterprise live at the approval (raised at or before its
+``occurred_at`` and not cleared at or before it) are listed on the approval's
+node (``alerts_at_approval``): a live red alert fails ``red_alert_live``; a live
+yellow or blue alert is a warning (``yellow_alert_live``, ``blue_alert_live``).
+Only the enterprise's own alerts are loaded.
+
+A score's ref to its ``model.registered`` is the one ref that leaves the
+enterprise: a registration is the platform operator's, holds a model's
+specification and nobody's data, and is public to every key, so it is loaded and
+shown as a node (checked: ``model_spec_hash``) while every other event of
+another enterprise stays unloaded.
+
+Checks that warn carry ``"warning": true``; they never make a graph invalid,
+and a trail lists their codes under ``warnings``.
+
 What a caller may not read stays hidden: nodes of types outside its consent
 are shown without their event, and the checks of an edge touching such a node
 keep their name and verdict but not their detail (details carry payload facts:
@@ -69,11 +93,13 @@ import orjson
 from sqlalchemy import select
 
 from ledger_proof.bundle import verify_bundle
+from ledger_proof.scoring import model_hash
 from ledger_proof.timefmt import us_text
 from ledger_service.access.consent import LIVE, REVOKED, Consent, build_consents, holds_consent
 from ledger_service.access.read_policy import ReadPolicy
 from ledger_service.core.errors import InvalidInput, NotFound
 from ledger_service.evidence.refs import LOAN_TYPES
+from ledger_service.evidence.schemas import ALERT_TYPE, CLEARED_TYPE, MODEL_TYPE
 from ledger_service.pipeline.reader import Reader, event_status
 from ledger_service.store.tables import EVENTS
 
@@ -85,6 +111,22 @@ SCORE, CONSENT, APPROVAL = "score.computed", "consent.granted", "loan.approved"
 #: The detail of a check about an event the caller may not read.
 REDACTED = "redacted: the caller may not read an event this check is about"
 _LOAD_CHUNK = 500
+_HOUR_US = 3_600_000_000
+#: Checks about risk alerts (their details are redacted for a caller who may not read them).
+ALERT_CHECKS = frozenset({"red_alert_live", "yellow_alert_live", "blue_alert_live"})
+
+
+@dataclass(frozen=True)
+class ScoreAges:
+    """How old a score an approval rests on may be (LEDGER_SCORE_FRESH_HOURS,
+    LEDGER_SCORE_MAX_AGE_HOURS)."""
+
+    fresh_hours: int = 72
+    max_hours: int = 720
+
+    @classmethod
+    def of(cls, settings: Any) -> ScoreAges:
+        return cls(settings.score_fresh_hours, settings.score_max_age_hours)
 
 
 @dataclass
@@ -92,10 +134,15 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: Holds, but worth a look (a stale score, a yellow or blue alert): never a failure.
+    warning: bool = False
 
     def as_dict(self, redact: bool = False) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok,
-                "detail": REDACTED if redact else self.detail}
+        out: dict[str, Any] = {"name": self.name, "ok": self.ok,
+                               "detail": REDACTED if redact else self.detail}
+        if self.warning:
+            out["warning"] = True
+        return out
 
 
 @dataclass
@@ -104,8 +151,8 @@ class Judgement:
 
     checks: list[Check] = field(default_factory=list)
 
-    def add(self, name: str, ok: bool, detail: str) -> None:
-        self.checks.append(Check(name, ok, detail))
+    def add(self, name: str, ok: bool, detail: str, warning: bool = False) -> None:
+        self.checks.append(Check(name, ok, detail, warning))
 
     @property
     def valid(self) -> bool:
@@ -114,6 +161,40 @@ class Judgement:
 
 class ProvenanceError(InvalidInput):
     """The dependency graph is larger than provenance will walk."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A risk alert of the enterprise and the instants of its clearances."""
+
+    id: str
+    occurred_us: int
+    level: str
+    indicators: tuple[str, ...]
+    reason_code: str
+    cleared_us: tuple[int, ...]
+
+    def live_at(self, instant_us: int) -> bool:
+        return self.occurred_us <= instant_us and not any(c <= instant_us
+                                                          for c in self.cleared_us)
+
+
+def build_alerts(rows: list[Any]) -> list[Alert]:
+    """Alerts from the enterprise's risk.alert and risk.cleared rows (erased ones, whose
+    level is gone, are left out)."""
+    cleared: dict[str, list[int]] = {}
+    for row in rows:
+        if row.type == CLEARED_TYPE and row.body is not None:
+            alert_id = orjson.loads(row.body)["payload"]["alert_id"]
+            cleared.setdefault(alert_id, []).append(row.occurred_us)
+    alerts = []
+    for row in rows:
+        if row.type == ALERT_TYPE and row.body is not None:
+            payload = orjson.loads(row.body)["payload"]
+            alerts.append(Alert(row.id, row.occurred_us, payload["level"],
+                                tuple(payload["indicators"]), payload["reason_code"],
+                                tuple(cleared.get(row.id, ()))))
+    return alerts
 
 
 @dataclass
@@ -132,6 +213,11 @@ class Evidence:
     scores: list[Any]
     score_batches: dict[int, Any]
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    ages: ScoreAges = field(default_factory=ScoreAges)
+
+    def alerts_at(self, instant_us: int) -> list[Alert]:
+        return [a for a in self.alerts if a.live_at(instant_us)]
 
     @cached_property
     def consent_by_id(self) -> dict[str, Consent]:
@@ -141,9 +227,10 @@ class Evidence:
 class Provenance:
     """Builds the provenance document of one event, and the verdicts a trail shows."""
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, ages: ScoreAges | None = None) -> None:
         self.reader = reader
         self.engine = reader.engine
+        self.ages = ages or ScoreAges()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -175,6 +262,8 @@ class Provenance:
                 row = found.get(event_id)
                 if row is None:
                     missing.add(event_id)
+                elif row.type == MODEL_TYPE:
+                    rows[event_id] = row  # public, the platform's: shown, cites nothing
                 elif row.enterprise_id != enterprise_id:
                     foreign.add(event_id)  # never followed, never shown
                 else:
@@ -201,11 +290,14 @@ class Provenance:
             enterprise_id, (CONSENT, REVOKED)))
             if types & ({CONSENT} | LOAN_TYPES) else [])
         scores = self._enterprise_rows(enterprise_id, (SCORE,)) if APPROVAL in types else []
+        alerts = (build_alerts(self._enterprise_rows(enterprise_id, (ALERT_TYPE, CLEARED_TYPE)))
+                  if APPROVAL in types else [])
         return Evidence(
             enterprise_id=enterprise_id, rows=rows, foreign=foreign, missing=missing,
             batches=self.reader.batches_covering(r.pos for r in rows.values()),
             consents=consents, scores=scores,
-            score_batches=self.reader.batches_covering(s.pos for s in scores))
+            score_batches=self.reader.batches_covering(s.pos for s in scores),
+            alerts=alerts, ages=self.ages)
 
     # -- the document --------------------------------------------------------------------
 
@@ -242,14 +334,30 @@ class Provenance:
             node, judgement = self._node(row, batch, node_anchors, shown,
                                          consents.get(row.id), readable(REVOKED))
             judgement.checks += self.node_checks(ev, row).checks
-            node["checks"] = [c.as_dict() for c in judgement.checks]
+            hidden: set[str] = set()
+            if row.type == APPROVAL:
+                alerts_shown = readable(ALERT_TYPE)
+                if not alerts_shown:
+                    # The alert checks' details name alerts, reasons and indicators.
+                    hidden = {c.name for c in judgement.checks if c.name in ALERT_CHECKS}
+                node["alerts_at_approval"] = [
+                    {"id": a.id, "occurred_at": us_text(a.occurred_us), "redacted": False,
+                     "level": a.level, "indicators": list(a.indicators),
+                     "reason_code": a.reason_code} if alerts_shown else
+                    {"id": a.id, "occurred_at": us_text(a.occurred_us), "redacted": True,
+                     "level": None, "indicators": None, "reason_code": None}
+                    for a in ev.alerts_at(row.occurred_us)]
+            node["checks"] = [c.as_dict(redact=c.name in hidden) for c in judgement.checks]
             node["verdict"] = "valid" if judgement.valid else "invalid"
             if batch is None:
                 warnings.append(f"{row.id} ({row.type}) is pending: not yet sealed, so not "
                                 "yet provable")
             for c in judgement.checks:
+                detail = REDACTED if c.name in hidden else c.detail
                 if not c.ok:
-                    reasons.append({"code": c.name, "event_id": row.id, "message": c.detail})
+                    reasons.append({"code": c.name, "event_id": row.id, "message": detail})
+                elif c.warning:
+                    warnings.append(f"{c.name} at {row.id}: {detail}")
             nodes.append(node)
 
         edges = []
@@ -269,6 +377,9 @@ class Provenance:
                     if not c.ok:
                         reasons.append({"code": c.name, "event_id": row.id, "ref": ref,
                                         "message": c.detail if shown else REDACTED})
+                    elif c.warning:
+                        warnings.append(f"{c.name} at {row.id} → {ref}: "
+                                        + (c.detail if shown else REDACTED))
         revocations_shown = readable(CONSENT) and readable(REVOKED)
         for approval, text in ev.warnings:
             warnings.append(text if revocations_shown else
@@ -284,24 +395,26 @@ class Provenance:
         caller may not read). Proofs are not rebuilt here (``proofs_checked`` false): the
         provenance endpoint verifies every node's proof as well."""
         ev = self.evidence(enterprise_id, rows, limit=MAX_TRAIL_NODES)
-        node_codes: dict[str, list[str]] = {}
-        edge_codes: dict[tuple[str, str], list[str]] = {}
+        node_codes: dict[str, tuple[list[str], list[str]]] = {}
+        edge_codes: dict[tuple[str, str], list[Check]] = {}
 
-        def failing(event_id: str) -> list[str]:
+        def judged(event_id: str) -> tuple[list[str], list[str]]:
+            """(failing codes, warning codes) of a node and its edges."""
             if event_id not in node_codes:
                 row = ev.rows[event_id]
-                codes = [c.name for c in self.node_checks(ev, row).checks if not c.ok]
+                checks = list(self.node_checks(ev, row).checks)
                 for ref in orjson.loads(row.refs):
                     if (event_id, ref) not in edge_codes:
-                        edge_codes[(event_id, ref)] = [
-                            c.name for c in self.edge_checks(ev, row, ref).checks if not c.ok]
-                    codes += edge_codes[(event_id, ref)]
-                node_codes[event_id] = codes
+                        edge_codes[(event_id, ref)] = self.edge_checks(ev, row, ref).checks
+                    checks += edge_codes[(event_id, ref)]
+                node_codes[event_id] = ([c.name for c in checks if not c.ok],
+                                        [c.name for c in checks if c.ok and c.warning])
             return node_codes[event_id]
 
         out = {}
         for row in rows:
             codes: list[str] = []
+            warned: list[str] = []
             seen: set[str] = set()
             stack = [row.id]
             while stack:
@@ -309,11 +422,13 @@ class Provenance:
                 if event_id in seen or event_id not in ev.rows:
                     continue
                 seen.add(event_id)
-                codes += failing(event_id)
+                failing, warning = judged(event_id)
+                codes += failing
+                warned += warning
                 stack.extend(orjson.loads(ev.rows[event_id].refs))
             unique = list(dict.fromkeys(codes))
             out[row.id] = {"verdict": "invalid" if unique else "valid", "reasons": unique,
-                           "proofs_checked": False}
+                           "warnings": list(dict.fromkeys(warned)), "proofs_checked": False}
         return out
 
     # -- pieces --------------------------------------------------------------------------
@@ -360,9 +475,30 @@ class Provenance:
     def node_checks(ev: Evidence, row: Any) -> Judgement:
         """The rules about one node itself (its proof is checked by build)."""
         judgement = Judgement()
+        if row.type == MODEL_TYPE:
+            # The platform's public registration, cited by a score: not the enterprise's.
+            judgement.add("model_spec_hash", _registered_hash(row) is not None,
+                          "the specification's SHA-256 is the registered model_hash"
+                          if _registered_hash(row) is not None else
+                          "the specification does not hash to the registered model_hash "
+                          "(or the registration was erased)")
+            return judgement
         judgement.add("same_enterprise", row.enterprise_id == ev.enterprise_id,
                       f"belongs to {row.enterprise_id}")
         if row.type == APPROVAL:
+            live = ev.alerts_at(row.occurred_us)
+            red = [a for a in live if a.level == "red"]
+            judgement.add("red_alert_live", not red,
+                          "no red risk alert was live at the approval's occurred_at"
+                          if not red else "red risk alert " + ", ".join(
+                              f"{a.id} ({a.reason_code}: {', '.join(a.indicators)})"
+                              for a in red) + " was live at the approval's occurred_at")
+            for level in ("yellow", "blue"):
+                these = [a for a in live if a.level == level]
+                if these:
+                    judgement.add(f"{level}_alert_live", True, f"{level} risk alert " + ", ".join(
+                        f"{a.id} ({a.reason_code}: {', '.join(a.indicators)})" for a in these)
+                        + " was live at the approval's occurred_at", warning=True)
             cited = [ev.rows[r].type for r in orjson.loads(row.refs) if r in ev.rows]
             judgement.add("approval_cites_score", SCORE in cited,
                           "refs a score.computed" if SCORE in cited
@@ -388,6 +524,9 @@ class Provenance:
             return judgement
         if target is None:
             judgement.add("ref_exists", False, f"{ref} is cited but not recorded")
+            return judgement
+        if target.type == MODEL_TYPE:
+            self._model_edge(row, target, judgement)
             return judgement
         judgement.add("same_enterprise", target.enterprise_id == row.enterprise_id
                       == ev.enterprise_id,
@@ -417,10 +556,45 @@ class Provenance:
         return judgement
 
     @staticmethod
-    def _score_edge(row: Any, score: Any, judgement: Judgement, ev: Evidence) -> None:
+    def _model_edge(row: Any, target: Any, judgement: Judgement) -> None:
+        """A score citing the registration of the model that computed it."""
+        judgement.add("cites_model", row.type == SCORE,
+                      "a score cites the model that computed it" if row.type == SCORE else
+                      f"a {row.type} cites a model registration; only scores may")
+        judgement.add("ref_recorded_first", target.recorded_us <= row.recorded_us
+                      and target.pos < row.pos,
+                      f"model registered (recorded) {us_text(target.recorded_us)}, score "
+                      f"recorded {us_text(row.recorded_us)}")
+        judgement.add("ref_occurred_first", target.occurred_us <= row.occurred_us,
+                      f"model registered {us_text(target.occurred_us)}, score dated "
+                      f"{us_text(row.occurred_us)}")
+        if row.type == SCORE:
+            ok, detail = _model_matches(row, target)
+            judgement.add("model_hash_matches", ok, detail)
+
+    def _score_edge(self, row: Any, score: Any, judgement: Judgement, ev: Evidence) -> None:
         judgement.add("score_before_approval", score.occurred_us <= row.occurred_us,
                       f"score dated {us_text(score.occurred_us)}, approval dated "
                       f"{us_text(row.occurred_us)}")
+        registrations = [ev.rows[r] for r in orjson.loads(score.refs)
+                         if r in ev.rows and ev.rows[r].type == MODEL_TYPE]
+        if len(registrations) == 1:
+            ok, detail = _model_matches(score, registrations[0])
+        else:
+            ok, detail = False, (f"the score cites {len(registrations)} model registrations; "
+                                 "it must cite the one that computed it")
+        judgement.add("model_hash_matches", ok, detail)
+        age = row.occurred_us - score.occurred_us
+        hours = f"{age / _HOUR_US:.1f} h"
+        fresh, limit = ev.ages.fresh_hours, ev.ages.max_hours
+        judgement.add("score_expired", age <= limit * _HOUR_US,
+                      f"the score was {hours} old at the approval (hard limit {limit} h)")
+        stale = age > fresh * _HOUR_US
+        judgement.add("score_stale", True,
+                      f"the score was {hours} old at the approval, past the {fresh} h it is "
+                      "current for" if stale else
+                      f"the score was {hours} old at the approval (current for {fresh} h)",
+                      warning=stale)
         batch = ev.batches.get(score.pos)
         sealed_ok = batch is not None and batch.sealed_us <= row.recorded_us
         judgement.add("score_sealed_before_approval", sealed_ok,
@@ -491,9 +665,45 @@ class Provenance:
                       f"granted to {consent.grantee_org}, approval recorded by {row.org}")
 
 
+def _registered_hash(row: Any) -> str | None:
+    """A registration's model_hash when its specification hashes to it, else None."""
+    if row.body is None or row.type != MODEL_TYPE:
+        return None
+    try:
+        payload = orjson.loads(row.body)["payload"]
+        ok = model_hash(payload["spec"]) == payload["model_hash"]
+    except (TypeError, ValueError, KeyError):  # a tampered body: judged, not a crash
+        return None
+    return str(payload["model_hash"]) if ok else None
+
+
+def _model_matches(score: Any, registration: Any) -> tuple[bool, str]:
+    """Does the score name the registration's model by hash, id and version?"""
+    registered = _registered_hash(registration)
+    if score.body is None:
+        # An erasure (a deletion request) deletes the payload on purpose; the model hash
+        # was checked against the registration when the score was recorded.
+        return True, ("the score was erased: its model hash was checked against the "
+                      "registration on intake and can no longer be shown")
+    try:
+        payload = dict(orjson.loads(score.body)["payload"])
+    except (TypeError, ValueError, KeyError):
+        return False, "the score's stored body is not a score event"
+    if registered is None:
+        return False, (f"registration {registration.id}'s specification does not hash to "
+                       "its model_hash (or it was erased)")
+    reg = orjson.loads(registration.body)["payload"]
+    ok = (payload.get("model_hash") == registered
+          and payload.get("model_id") == reg["model_id"]
+          and payload.get("model_version") == reg["model_version"])
+    return ok, (f"model {reg['model_id']} {reg['model_version']} sha256 {registered}"
+                + ("" if ok else f"; the score names {payload.get('model_id')} "
+                   f"{payload.get('model_version')} sha256 {payload.get('model_hash')}"))
+
+
 def _edge_kind(source: str, target: str) -> str:
     kinds = {SCORE: "score", CONSENT: "consent", APPROVAL: "approval",
-             "loan.applied": "application"}
+             "loan.applied": "application", MODEL_TYPE: "model"}
     if source == "event.erased":
         return "erases"
     if source == "consent.revoked":

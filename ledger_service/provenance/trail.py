@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ledger_proof.timefmt import to_us
 from ledger_service.core.errors import InvalidInput
 from ledger_service.pipeline.reader import Reader
-from ledger_service.provenance.graph import Provenance
+from ledger_service.provenance.graph import Provenance, ScoreAges
 from ledger_service.store.tables import EVENTS
 
 MAX_PAGE = 1000
@@ -62,7 +62,8 @@ class TrailQuery:
     limit: int = 100
 
 
-def trail_page(reader: Reader, query: TrailQuery) -> dict[str, Any]:
+def trail_page(reader: Reader, query: TrailQuery, ages: ScoreAges | None = None
+               ) -> dict[str, Any]:
     """One page of the trail: events (as GET /v1/events/{id} shows them, plus the verdict
     of each one's provenance: ``provenance.verdict`` and the failing rules' codes) and the
     next cursor.
@@ -91,7 +92,7 @@ def trail_page(reader: Reader, query: TrailQuery) -> dict[str, Any]:
     batches = reader.batches_covering(r.pos for r in rows)
     seqs = sorted({b.seq for b in batches.values() if b is not None})
     anchors = reader.anchors_of(seqs)
-    marks = Provenance(reader).marks(query.enterprise_id, rows) if rows else {}
+    marks = Provenance(reader, ages).marks(query.enterprise_id, rows) if rows else {}
     events = []
     for row in rows:
         batch = batches[row.pos]

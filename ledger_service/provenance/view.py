@@ -38,7 +38,16 @@ def _details(tree: Tree, node: dict[str, Any]) -> None:
     if event is not None and node["type"] == "score.computed":
         p = event["payload"]
         tree.add(f"[dim]score {p['score']} grade {p['grade']} model "
-                 f"{p['model_id']} {p['model_version']}[/dim]")
+                 f"{p['model_id']} {p['model_version']}"
+                 + (f" sha256 {p['model_hash'][:16]}…" if p.get("model_hash") else "")
+                 + "[/dim]")
+    for alert in node.get("alerts_at_approval") or []:
+        colour = {"red": "red", "yellow": "yellow", "blue": "blue"}.get(alert["level"] or "",
+                                                                        "dim")
+        what = ("details redacted" if alert["redacted"] else
+                f"{alert['reason_code']}: {', '.join(alert['indicators'])}")
+        tree.add(f"[{colour}]{alert['level'] or '?'} risk alert live at approval[/{colour}] "
+                 f"{alert['id']} ({what})")
     consent = node.get("consent")
     if consent is not None:
         tree.add(f"[dim]grantee {consent['grantee_org']}, scope {', '.join(consent['scope'])}, "
@@ -52,6 +61,8 @@ def _details(tree: Tree, node: dict[str, Any]) -> None:
     for check in node.get("checks", []):
         if not check["ok"]:
             tree.add(f"{_mark(False)} {check['name']}: {check['detail']}")
+        elif check.get("warning"):
+            tree.add(f"[yellow]![/yellow] {check['name']}: {check['detail']}")
 
 
 def build_tree(doc: dict[str, Any]) -> Tree:
@@ -85,6 +96,8 @@ def build_tree(doc: dict[str, Any]) -> Tree:
             for check in edge["checks"]:
                 if not check["ok"]:
                     branch.add(f"{_mark(False)} {check['name']}: {check['detail']}")
+                elif check.get("warning"):
+                    branch.add(f"[yellow]![/yellow] {check['name']}: {check['detail']}")
             if target["id"] in shown:
                 branch.add("[dim](expanded above)[/dim]")
             else:

@@ -47,7 +47,8 @@ class LedgerContext:
         if run_migrations:
             migrate(engine)
         key = load_or_create(settings.data_dir, settings.signing_key)
-        return cls(settings=settings, engine=engine, key=key, recorder=Recorder(engine),
+        return cls(settings=settings, engine=engine, key=key,
+                   recorder=Recorder(engine, settings.operator_uscc),
                    reader=Reader(engine, key), sealer=Sealer(engine, key, settings),
                    keys=KeyStore(engine), orgs=OrgStore(engine))
 

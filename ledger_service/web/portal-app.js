@@ -14,7 +14,8 @@ import {
 const TOKEN_KEY = "portal.token";
 const EVENT_TYPES = ["score.computed", "consent.granted", "consent.revoked", "loan.applied", "loan.approved",
   "loan.rejected", "loan.disbursed", "loan.repaid", "loan.overdue", "loan.closed", "certificate.issued",
-  "certificate.revoked", "event.erased"];
+  "certificate.revoked", "event.erased", "model.registered", "risk.alert", "risk.cleared"];
+const ALERT_LEVELS = ["red", "yellow", "blue"];
 const BANK_STEPS = ["loan.applied", "loan.approved", "loan.rejected", "loan.disbursed", "loan.repaid",
   "loan.overdue", "loan.closed"];
 const STEP_TEMPLATES = {
@@ -424,18 +425,69 @@ function trailCard(uscc, graphHolder) {
       }
       return h("tr", { dataset: { id: e.id, type: e.type } },
         h("td", {}, e.type), h("td", {}, e.occurred_at), h("td", {}, e.org), h("td", {}, e.status),
-        h("td", { class: "mono" }, e.id), h("td", {}, graph));
+        h("td", { class: "mono" }, e.id), h("td", { class: "event-detail" }, eventDetail(e)),
+        h("td", {}, graph));
     });
     const next = h("button", { type: "button", class: "secondary", disabled: !page.next_cursor }, t("next"));
     const prev = h("button", { type: "button", class: "secondary", disabled: cursors.length < 2 }, t("prev"));
     next.addEventListener("click", () => { cursors.push(page.next_cursor); guarded(next, box, load); });
     prev.addEventListener("click", () => { cursors.pop(); guarded(prev, box, load); });
-    holder.replaceChildren(table(["type", "occurred", "org", "status", "event_id", "actions"], rows, { id: "trail-table" }),
+    holder.replaceChildren(table(["type", "occurred", "org", "status", "event_id", "detail", "actions"], rows, { id: "trail-table" }),
       h("div", { class: "pager" }, prev, next));
   }
   filters.addEventListener("submit", (ev) => { ev.preventDefault(); cursors = [null]; guarded(apply, box, load); });
   guarded(null, box, load);
   return h("section", { class: "card", id: "trail" }, h("h2", {}, `${t("tab_trail")} · ${uscc}`), box, filters, holder);
+}
+
+// A risk alert's level as a coloured badge (the level is also spelled out, not colour alone).
+function levelBadge(level) {
+  const known = ALERT_LEVELS.includes(level) ? level : "unknown";
+  return h("span", { class: `level level-${known}`, dataset: { level: known } }, t(`level_${known}`));
+}
+
+// What a trail row says about its event beyond type and time: a risk alert's level and
+// indicators, the alert a clearance clears, a score's grade, and the provenance marks.
+function eventDetail(e) {
+  const payload = (e.event && e.event.payload) || null;
+  const parts = [];
+  if (payload && e.type === "risk.alert") {
+    parts.push(levelBadge(payload.level), " ",
+      h("span", { class: "indicators" }, (payload.indicators || []).join(", ")),
+      h("span", { class: "muted" }, ` · ${payload.reason_code}`));
+  } else if (payload && e.type === "risk.cleared") {
+    parts.push(h("span", { class: "clears" }, `${t("clears")} `),
+      h("span", { class: "mono" }, payload.alert_id), h("span", { class: "muted" }, ` · ${payload.reason_code}`));
+  } else if (payload && e.type === "score.computed") {
+    parts.push(h("span", {}, `${payload.score} ${payload.grade}`),
+      h("span", { class: "muted" }, ` · ${payload.model_id} ${payload.model_version}`));
+  }
+  const marks = e.provenance || {};
+  for (const code of marks.reasons || []) parts.push(" ", h("span", { class: "mark status-fail", dataset: { mark: code } }, `✗ ${code}`));
+  for (const code of marks.warnings || []) parts.push(" ", h("span", { class: "mark status-warn", dataset: { mark: code } }, `⚠ ${code}`));
+  return parts;
+}
+
+// The risk alerts live at an approval, and the checks that warn or fail about the score's
+// age and the alerts: what a bank looks at before relying on the approval.
+function scoringMarks(doc) {
+  const root = doc.nodes.find((n) => n.id === doc.event_id);
+  if (!root || root.type !== "loan.approved") return null;
+  const alerts = root.alerts_at_approval || [];
+  const rows = alerts.map((a) => h("li", { dataset: { alert: a.id, level: a.level || "redacted" } },
+    a.redacted ? h("span", { class: "muted" }, t("alert_redacted")) : levelBadge(a.level), " ",
+    h("span", { class: "mono" }, a.id), a.redacted ? "" : ` · ${a.reason_code}: ${(a.indicators || []).join(", ")}`,
+    h("span", { class: "muted" }, ` · ${a.occurred_at}`)));
+  const named = ["score_stale", "score_expired", "model_hash_matches"];
+  const checks = [...doc.edges.filter((e) => e.from === doc.event_id).flatMap((e) => e.checks || []),
+    ...(root.checks || [])].filter((c) => named.includes(c.name) || c.name.endsWith("_alert_live"));
+  const marks = checks.filter((c) => !c.ok || c.warning).map((c) => h("li", {
+    class: c.ok ? "status-warn" : "status-fail", dataset: { check: c.name } },
+    h("strong", {}, `${c.ok ? "⚠" : "✗"} ${c.name}`), `: ${c.detail}`));
+  return h("div", { id: "scoring-marks" },
+    h("h3", {}, t("alerts_title")),
+    alerts.length ? h("ul", { id: "alerts-at-approval" }, rows) : h("p", { class: "muted", id: "alerts-at-approval" }, t("no_alerts")),
+    marks.length ? h("ul", { id: "score-marks" }, marks) : h("p", { class: "muted", id: "score-marks" }, t("score_current")));
 }
 
 function showGraph(holder, doc) {
@@ -447,13 +499,14 @@ function showGraph(holder, doc) {
   const svg = drawProvenance(doc, (node) => {
     detail.replaceChildren(h("h3", {}, `${node.type} · ${node.id}`),
       table(["check", "result", "detail"], (node.checks || []).map((c) => h("tr", { dataset: { check: c.name } },
-        h("td", { class: "mono" }, c.name), h("td", { class: c.ok ? "status-pass" : "status-fail" }, t(c.ok ? "st_pass" : "st_fail")),
+        h("td", { class: "mono" }, c.name),
+        h("td", { class: !c.ok ? "status-fail" : c.warning ? "status-warn" : "status-pass" }, t(!c.ok ? "st_fail" : c.warning ? "st_warn" : "st_pass")),
         h("td", {}, c.detail)))),
       h("p", { class: "muted" }, `${t("node_proof")}: ${node.proof.status}`
         + (node.anchors || []).map((a) => ` · ${a.backend} ${a.tx_id || a.tx_hash || ""} #${a.block_number}`).join("")));
   });
   holder.replaceChildren(h("section", { class: "card", id: "graph" },
-    h("h2", {}, `${t("graph_title")}${doc.event_id} (${doc.root_type})`), verdict, reasons,
+    h("h2", {}, `${t("graph_title")}${doc.event_id} (${doc.root_type})`), verdict, reasons, scoringMarks(doc),
     h("p", { class: "muted" }, t("graph_help")), h("div", { class: "graph-wrap" }, svg),
     (doc.warnings || []).length ? h("ul", { class: "muted" }, doc.warnings.map((w) => h("li", {}, w))) : null, detail));
   holder.scrollIntoView();

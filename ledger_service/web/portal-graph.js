@@ -72,7 +72,7 @@ export function drawProvenance(doc, onSelect) {
       "marker-end": `url(#arrow-${edge.verdict})` }));
     const checks = edge.checks || [];
     const failing = checks.filter((c) => !c.ok);
-    const lines = failing.length ? failing.map((c) => `✗ ${c.name}`) : checks.map((c) => `✓ ${c.name}`);
+    const lines = failing.length ? failing.map((c) => `✗ ${c.name}`) : checks.map((c) => `${c.warning ? "⚠" : "✓"} ${c.name}`);
     // Labels sit level with the target node: edges leaving one node to several targets
     // then never print on top of each other.
     const top = y2 - ((lines.length + 1) * 14) / 2 + 8;

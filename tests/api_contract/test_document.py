@@ -55,6 +55,11 @@ EXPECTED: dict[str, tuple[set[int], set[int]]] = {
     "create_key": ({201}, {403, *BODY, *KEYED}),
     "rotate_key": ({201}, {403, 404, 409, *BODY, *KEYED}),
     "revoke_key": ({200}, {403, 404, 409, 422, *KEYED}),
+    "register_model": ({200, 201}, {400, 403, 409, *BODY, *KEYED}),
+    "list_models": ({200}, {*KEYED}),
+    "get_model": ({200}, {404, *KEYED}),
+    "post_score": ({201}, {400, 403, *BODY, *KEYED}),
+    "rescore": ({200}, {400, 403, 404, 409, *BODY, *KEYED}),
 }
 #: Every operation: the server answers 431 header_too_large before routing (api/limits.py).
 EXPECTED = {op_id: (success, {*errors, 431}) for op_id, (success, errors) in EXPECTED.items()}

@@ -38,6 +38,7 @@ from ledger_service.pipeline.ledgers import evm_backend
 from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
+from ..scoring_support import REFERENCE_MODEL_ID, register_reference
 
 PACKAGE = "ledger_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
@@ -58,6 +59,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     ctx = LedgerContext.open(make_settings(tmp, batch_max_events=8, batch_max_seconds=0.2,
                                            public_url=f"http://127.0.0.1:{port}"))
     ctx.backends.append(evm_backend(ctx))
+    register_reference(ctx)  # the scores below cite the reference model
     tokens = {"platform": ctx.keys.create("platform", PLATFORM_ORG)[1],
               "bank": ctx.keys.create("bank", BANK_ORG)[1],
               E1: ctx.keys.create("enterprise", E1)[1]}
@@ -123,6 +125,11 @@ def test_generated_client_drives_the_main_path(service: dict[str, Any],
     anyone = client_package.Client(base_url=url, timeout=60)
     platform, bank, enterprise = as_("platform"), as_("bank"), as_(E1)
 
+    # Any key reads the registered scoring models, typed.
+    listed = _Tag("scoring").list_models.sync(client=bank)
+    assert isinstance(listed, models.ModelList), listed
+    assert [m.event_id for m in listed.models] == [REFERENCE_MODEL_ID]
+
     # Record: the platform scores, the enterprise consents, the bank applies and approves.
     score = events.post_event.sync(client=platform, body=models.ScoreComputed.from_dict(
         score_event(E1, 742, "A", (78, 71, 66))))
@@ -160,7 +167,7 @@ def test_generated_client_drives_the_main_path(service: dict[str, Any],
     graph = enterprises.enterprise_provenance.sync(uscc=E1, event_id=approved.id, client=bank)
     assert isinstance(graph, models.ProvenanceGraph), graph
     assert graph.verdict.value == "valid", [r.to_dict() for r in graph.reasons]
-    assert {e.kind for e in graph.edges} == {"score", "consent"}
+    assert {e.kind for e in graph.edges} == {"score", "consent", "model"}
 
     # A certificate: issue, fetch (JSON and PDF), verify.
     issued = certificates.issue.sync(uscc=E1, client=platform, body=models.IssueIn())

@@ -20,9 +20,11 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger_proof.scoring import REFERENCE_SPEC
 from ledger_service.access.ratelimit import RateLimiter
 from ledger_service.api.app import create_app
 from ledger_service.certificates import pdf
+from ledger_service.evidence.scoring import REFERENCE_REGISTERED_AT
 from ledger_service.evidence.story import (
     BANK_ORG,
     ENTERPRISES,
@@ -36,6 +38,7 @@ from ledger_service.pipeline.ledgers import evm_backend
 from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
+from ..scoring_support import inputs_for
 from .contract import Contract
 
 E1, E2, E3 = (e.uscc for e in ENTERPRISES)
@@ -109,10 +112,13 @@ def story(harness: Harness) -> dict[str, Any]:
     """The demo's story for E1 (score, consent, loan approved and disbursed), E2 scored twice."""
     h = harness
     ids: dict[str, Any] = {}
+    ids["model"] = h.call("register_model", 201, "platform", json=REFERENCE_SPEC,
+                          params={"occurred_at": REFERENCE_REGISTERED_AT})["event_id"]
     ids["score"] = h.call("post_event", 201, "platform",
                           json=score_event(E1, 742, "A", (78, 71, 66)))["id"]
     bulk = h.call("post_bulk", 201, "platform", json={"events": [
-        score_event(E2, 801, "AA", (84, 79, 78)), score_event(E2, 815, "AA", (84, 80, 79), 24)]})
+        score_event(E2, 801, "AA", (84, 79, 78)),
+        score_event(E2, 815, "AA", (84, 80, 79), hours=24)]})
     ids["e2_score"] = bulk["events"][0]["id"]
     ids["consent"] = h.call("post_event", 201, E1, json=consent_event(E1))["id"]
     h.settle()  # a careful bank approves on a sealed score, as in the demo
@@ -362,6 +368,48 @@ def test_erased_certificate(harness: Harness, story: dict[str, Any]) -> None:
     h.call("get_pdf", 410, "auditor", path=ref, code="certificate_erased")
     h.call("get_certificate", 410, "auditor", path=ref, headers={"Accept": "application/pdf"},
            code="certificate_erased")
+
+
+def test_scoring(harness: Harness, story: dict[str, Any]) -> None:
+    h = harness
+    h.call("register_model", 200, "platform", json=REFERENCE_SPEC)  # the same: answered
+    h.call("register_model", 409, "platform", json={**REFERENCE_SPEC, "scale": "other"},
+           code="model_conflict")
+    h.call("register_model", 422, "platform", json={"kind": "scorecard/v1"},
+           code="invalid_model")
+    h.call("register_model", 400, "platform", content=b"{", headers={
+        "Content-Type": "application/json"}, code="invalid_json")
+    h.call("register_model", 403, "bank", json=REFERENCE_SPEC, code="forbidden")
+    h.call("register_model", 401, None, json=REFERENCE_SPEC, code="unauthorized")
+    listed = h.call("list_models", 200, "bank")["models"]
+    assert [m["event_id"] for m in listed] == [story["model"]]
+    h.call("get_model", 200, E2, path={"model_id": listed[0]["model_id"],
+                                       "model_version": listed[0]["model_version"]})
+    h.call("get_model", 404, "bank", path={"model_id": "x", "model_version": "1"},
+           code="not_found")
+    scored = h.call("post_score", 201, "platform", json={
+        "enterprise_id": E3, "inputs": inputs_for(), "occurred_at": "2026-11-02T09:00:00Z"})
+    bad = inputs_for(patent_stock=-1)
+    failed = h.call("post_score", 422, "platform", json={"enterprise_id": E3, "inputs": bad},
+                    code="invalid_inputs")
+    assert failed["error"]["details"] == {"indicator": "patent_stock", "reason": "out_of_range"}
+    h.call("post_score", 422, "platform", json={
+        "enterprise_id": E3, "inputs": inputs_for(), "model_id": "x", "model_version": "1"},
+        code="unregistered_model")
+    h.call("post_score", 403, "bank", json={"enterprise_id": E3, "inputs": inputs_for()},
+           code="forbidden")
+    h.call("post_score", 400, "platform", content=b"[", headers={
+        "Content-Type": "application/json"}, code="invalid_json")
+    body = {"inputs": inputs_for(), "inputs_salt": scored["inputs_salt"]}
+    report = h.call("rescore", 200, E3, path={"event_id": scored["id"]}, json=body)
+    assert report["ok"] is True
+    changed = {**body, "inputs": inputs_for(patent_stock=25)}
+    report = h.call("rescore", 200, "auditor", path={"event_id": scored["id"]}, json=changed)
+    assert report["first_difference"] == "factor:innovation"
+    h.call("rescore", 404, "bank", path={"event_id": scored["id"]}, json=body,
+           code="not_found")
+    h.call("rescore", 422, "auditor", path={"event_id": scored["id"]},
+           json={**body, "inputs_salt": "zz"}, code="validation_error")
 
 
 def test_dependencies_failing(harness: Harness, story: dict[str, Any],

@@ -17,6 +17,7 @@ from ledger_service.pipeline.ledgers import evm_backend
 from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
+from ..scoring_support import register_reference
 
 
 class Live:
@@ -42,6 +43,7 @@ def live_service(tmp_path: Path, **settings: Any) -> Iterator[Live]:
     ctx = LedgerContext.open(make_settings(tmp_path, public_url=f"http://127.0.0.1:{port}",
                                            batcher_enabled=False, **settings))
     ctx.backends.append(evm_backend(ctx))
+    register_reference(ctx)  # the scores it records cite the reference model
     token = ctx.keys.create("platform", PLATFORM_ORG)[1]
     try:
         with BackgroundServer(create_app(ctx, background=False), port=port) as url:

@@ -29,9 +29,10 @@ def test_issue_states_the_latest_sealed_score(capi: CertApi) -> None:
     vc = out["credential"]
     rating = vc["credentialSubject"]["creditRating"]
     assert (rating["grade"], rating["score"], rating["scoreEvent"]) == ("A", 742, latest)
-    assert rating["dimensions"] == {"financialHealth": 78, "operatingActivity": 71,
-                                    "growthPotential": 66}
-    assert rating["model"] == {"id": "tri-dim", "version": "3.1"}
+    # Story scores put every factor (so every dimension) at the score.
+    assert rating["dimensions"] == {"financialHealth": 742, "operatingActivity": 742,
+                                    "growthPotential": 742}
+    assert rating["model"] == {"id": "tri-dim-scorecard", "version": "1.0"}
     assert vc["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert vc["type"] == ["VerifiableCredential", "CreditRatingCertificate"]
     assert vc["credentialSubject"]["unifiedSocialCreditCode"] == E1

@@ -29,6 +29,7 @@ from ledger_service.pipeline.ledgers import attach_backends
 from ledger_service.runtime.context import LedgerContext
 
 from ..conftest import make_settings
+from ..scoring_support import register_reference
 
 pytestmark = pytest.mark.fabric
 REPO = Path(__file__).resolve().parents[2]
@@ -84,9 +85,10 @@ def test_certificate_status_on_the_channel(profile: Path, tmp_path: Path) -> Non
         _when_ready(lambda: fabric.register_ledger(ctx.settings.ledger_id,
                                                    ctx.key.public_key_b64))
         uscc = ENTERPRISES[0].uscc
+        register_reference(ctx)
         event = EVENT_ADAPTER.validate_json(json.dumps(score_event(uscc, 742, "A", (78, 71, 66))))
         ctx.recorder.record(PLATFORM_ORG, [event])
-        ctx.sealer.seal_all()
+        ctx.sealer.seal_all()  # one batch: the model's registration and the score
         assert anchor_pending(ctx.engine, fabric) == 1
         service = CertificateService.of(ctx)
         record = service.issue(PLATFORM_ORG, uscc)

@@ -26,6 +26,8 @@ from ledger_service.api.server import free_port
 from ledger_service.evidence.story import ENTERPRISES, score_event
 from ledger_service.store.tables import ANCHORS, BATCHES, EVENTS
 
+from ..scoring_support import register_reference_http
+
 
 def ledger_cli(env: dict[str, str], *args: str) -> str:
     out = subprocess.run([sys.executable, "-m", "ledger_service.cli.main", *args], env=env,
@@ -100,6 +102,7 @@ class Loader:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
+        self._registered = False
 
     def _body(self, rng: random.Random) -> tuple[str, bytes]:
         ent = rng.choice(ENTERPRISES).uscc
@@ -132,6 +135,9 @@ class Loader:
                     self.acked.extend(ids)
 
     def start(self) -> None:
+        if not self._registered:  # scores cite the reference model's registration
+            register_reference_http(self.urls[0], self.token)
+            self._registered = True
         self._stop.clear()
         self._workers = [threading.Thread(target=self._run, args=(random.random(),), daemon=True)
                          for _ in range(self.threads)]

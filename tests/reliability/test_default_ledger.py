@@ -30,6 +30,7 @@ from ledger_service.evidence.story import ENTERPRISES, score_event
 from ledger_service.store.engine import make_engine
 from ledger_service.store.tables import ANCHORS, BATCHES
 
+from ..scoring_support import register_reference_http
 from .harness import Loader, Service, ledger_cli, service_env, settled, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.evm,
@@ -50,6 +51,7 @@ def readyz(service: Service) -> dict[str, Any]:
 
 
 def record(service: Service, token: str, n: int = 1) -> list[str]:
+    register_reference_http(service.url, token)
     events = [score_event(E1, 600 + i, "BBB", (60, 60, 60), hours=i * 0.01) for i in range(n)]
     r = httpx.post(service.url + "/v1/events/bulk", json={"events": events},
                    headers={"Authorization": f"Bearer {token}"}, timeout=10)

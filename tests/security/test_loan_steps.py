@@ -82,7 +82,7 @@ def test_steps_whose_provenance_fails_are_marked_in_the_trail(api: Api) -> None:
         for rogue in (rogue_approval, rogue_overdue):
             assert marks[rogue]["verdict"] == "invalid"
             assert "bank_held_consent" in marks[rogue]["reasons"], marks[rogue]
-        assert marks[e1["score"]] == {"verdict": "valid", "reasons": [],
+        assert marks[e1["score"]] == {"verdict": "valid", "reasons": [], "warnings": [],
                                       "proofs_checked": False}
     doc = api.get(f"/v1/enterprises/{E1}/provenance/{rogue_overdue}").json()
     assert doc["verdict"] == "invalid"

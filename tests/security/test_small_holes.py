@@ -170,7 +170,8 @@ def test_per_event_signatures_in_a_signed_bulk_are_checked(api: Api) -> None:
     r = api.post("/v1/events/bulk", "platform", {**bulk, "signature": _sign(key, bulk)})
     assert r.status_code == 201, r.text
     with api.ctx.engine.connect() as conn:
-        stored = conn.execute(select(EVENTS.c.org_signature)).scalars().all()
+        stored = conn.execute(select(EVENTS.c.org_signature)
+                              .where(EVENTS.c.type != "model.registered")).scalars().all()
     assert stored == [signed["signature"]]
 
 

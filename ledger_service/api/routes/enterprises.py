@@ -20,7 +20,7 @@ from ledger_service.api.schemas import provenance as provenance_schemas
 from ledger_service.core.errors import Forbidden, InvalidInput
 from ledger_service.evidence.schemas import EVENT_TYPES, Instant
 from ledger_service.evidence.uscc import InvalidUSCC, validate_uscc
-from ledger_service.provenance.graph import Provenance
+from ledger_service.provenance.graph import Provenance, ScoreAges
 from ledger_service.provenance.trail import MAX_PAGE, TrailQuery, trail_page
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
@@ -69,7 +69,7 @@ def enterprise_trail(
     if occurred_from and occurred_to and occurred_to <= occurred_from:
         raise InvalidInput("occurred_to must be after occurred_from")
     page = trail_page(ctx.reader, TrailQuery(enterprise, wanted, occurred_from, occurred_to,
-                                             cursor, limit))
+                                             cursor, limit), ScoreAges.of(ctx.settings))
     page["visible_types"] = "*" if visible is None else sorted(visible)
     return JSON(page)
 
@@ -82,4 +82,5 @@ def enterprise_provenance(uscc: Uscc, event_id: str, ctx: Ctx, caller: Caller) -
     enterprise = checked_uscc(ctx, uscc)
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)
     policy.check_enterprise(enterprise)
-    return JSON(Provenance(ctx.reader).build(enterprise, event_id, policy))
+    return JSON(Provenance(ctx.reader, ScoreAges.of(ctx.settings)).build(enterprise, event_id,
+                                                                      policy))

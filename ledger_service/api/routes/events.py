@@ -23,7 +23,7 @@ from ledger_service.api.schemas.proofs import ProofBundle
 from ledger_service.certificates.erasure import erase
 from ledger_service.core.errors import InvalidInput, InvalidJSON, TooLarge
 from ledger_service.core.metrics import EVENTS_RECORDED
-from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, BulkIn
+from ledger_service.evidence.schemas import BULK_ADAPTER, EVENT_ADAPTER, MODEL_TYPE, BulkIn
 from ledger_service.pipeline.intake import Submission
 from ledger_service.pipeline.reader import no_such_event
 
@@ -126,7 +126,7 @@ async def post_bulk(request: Request, ctx: Ctx, caller: Caller) -> JSON:
                                       for r in results]}, status_code=201)
 
 
-def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
+def check_read(ctx: Any, caller: Any, event_id: str) -> None:
     """Consent-gated read of one event (read_policy).
 
     A caller with no relationship to the event's enterprise gets the very 404 of an
@@ -136,6 +136,8 @@ def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
     if caller.role in READ_ALL_ROLES:
         return
     row = ctx.reader.event_row(event_id)
+    if row.type == MODEL_TYPE:
+        return  # public: a model's specification, read by whoever recomputes a score
     policy = ReadPolicy(ConsentBook(ctx.engine), caller)
     if not policy.related(row.enterprise_id):
         raise no_such_event(event_id)
@@ -145,14 +147,14 @@ def _check_read(ctx: Any, caller: Any, event_id: str) -> None:
 @router.get("/{event_id}", summary="An event, its status and batch",
             response_model=schemas.EventRecord, responses=schemas.READ_RESPONSES)
 def get_event(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    _check_read(ctx, caller, event_id)
+    check_read(ctx, caller, event_id)
     return JSON(ctx.reader.event(event_id))
 
 
 @router.get("/{event_id}/proof", summary="The event's v1 proof bundle",
             response_model=ProofBundle, responses=schemas.READ_RESPONSES)
 def get_proof(event_id: str, ctx: Ctx, caller: Caller) -> JSON:
-    _check_read(ctx, caller, event_id)
+    check_read(ctx, caller, event_id)
     return JSON(ctx.reader.proof(event_id))
 
 

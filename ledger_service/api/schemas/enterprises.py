@@ -16,6 +16,9 @@ class TrailProvenance(BaseModel):
 
     verdict: Literal["valid", "invalid"]
     reasons: list[str]
+    warnings: Annotated[list[str], Field(description=(
+        "Codes of checks that hold but warn (`score_stale`, `yellow_alert_live`, "
+        "`blue_alert_live`)"))]
     proofs_checked: bool
 
 

@@ -78,6 +78,12 @@ CODES: dict[str, ErrorCode] = {c.code: c for c in (
               {"enterprise_id": DEMO_USCC}),
     ErrorCode("conflict", 409, "the request conflicts with the caller's own state (a key "
               "revoking itself)", "a key cannot revoke itself", {"id": 1}),
+    ErrorCode("model_conflict", 409, "the model id and version are registered already "
+              "(`details.registration` names the registration)",
+              "model tri-dim-scorecard 1.0 is registered already with another specification",
+              {"registration": DEMO_EVENT_ID}),
+    ErrorCode("alert_already_cleared", 409, "the risk alert is cleared already",
+              f"alert {DEMO_EVENT_ID} is cleared already", {"alert_id": DEMO_EVENT_ID}),
     ErrorCode("not_anchored", 409, "the enterprise's latest sealed score is not anchored on "
               "a ledger yet (or none is configured); retry after anchoring",
               "the latest sealed score is not anchored yet", {"enterprise_id": DEMO_USCC}),
@@ -95,6 +101,28 @@ CODES: dict[str, ErrorCode] = {c.code: c for c in (
               "and a consent of the same enterprise, ...)",
               "a loan.approved must ref a score.computed of the same enterprise",
               {"index": 0}),
+    ErrorCode("invalid_inputs", 422, "scoring inputs the model cannot score: "
+              "`details.indicator` names the first offending indicator (null: the whole "
+              "document), `details.reason` why (`malformed`, `missing`, `unknown`, "
+              "`unit_mismatch`, `not_integer`, `out_of_range`)",
+              "inputs: debt_to_asset_ratio: 120000 is outside 0..100000",
+              {"indicator": "debt_to_asset_ratio", "reason": "out_of_range"}),
+    ErrorCode("unregistered_model", 422, "the score cites no registered model (or the "
+              "named model is not registered)", "a score.computed must ref exactly one "
+              "model.registered (the model that computed it); it refs 0",
+              {"index": 0, "model_id": "tri-dim-scorecard", "model_version": "1.0"}),
+    ErrorCode("model_hash_mismatch", 422, "the score's model hash, id or version differ "
+              "from the registration it cites", "the score's model hash, id or version "
+              "differ from the registration it cites", {"index": 0}),
+    ErrorCode("inconsistent_score", 422, "dimensions, score or grade do not follow from "
+              "the score's factor values under the model (`details.field` names the first)",
+              "score does not follow from the score's factor values under the registered "
+              "model", {"index": 0, "field": "score"}),
+    ErrorCode("invalid_model", 422, "not a valid scorecard/v1 specification, a hash or id "
+              "that does not match it, a registration not under the operator's USCC, or a "
+              "risk alert naming an indicator no registered model has",
+              "not a valid scorecard/v1 specification: weights do not sum to 1000",
+              {"field": "model_hash"}),
     ErrorCode("bad_signature", 422, "the org's Ed25519 signature is missing, malformed or "
               "does not verify", f"org {DEMO_BANK!r} must sign its submissions"),
     ErrorCode("header_too_large", 431, "the request line and headers exceed the server's "

@@ -83,7 +83,9 @@ class ErasureReceipt(BaseModel):
 # What each /v1/events operation documents besides its success (route decorators use them).
 
 _INTAKE = ("invalid_json", "validation_error", "unknown_ref", "ref_rule", "bad_signature",
-           "forbidden", "duplicate_id", "payload_too_large", *KEYED)
+           "unregistered_model", "model_hash_mismatch", "inconsistent_score", "invalid_model",
+           "forbidden", "duplicate_id", "model_conflict", "alert_already_cleared",
+           "payload_too_large", *KEYED)
 RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": EventReceipt, "description": "Already recorded (a retried request with "
           "the same id and content): the original receipt"},

@@ -19,6 +19,9 @@ class RuleCheck(BaseModel):
     name: Annotated[str, Field(examples=["consent_live_at_approval"])]
     ok: bool
     detail: str
+    warning: Annotated[bool, Field(description=(
+        "Present (true) on a check that holds but warns: `score_stale`, "
+        "`yellow_alert_live`, `blue_alert_live`; never makes the graph invalid"))] = False
 
 
 class NodeBatch(BaseModel):
@@ -47,6 +50,18 @@ class ConsentTerms(BaseModel):
     revocations: list[ConsentRevocation]
 
 
+class AlertAtApproval(BaseModel):
+    """A risk alert of the enterprise live at an approval's occurred_at (details null
+    when the caller's consent does not cover risk.alert)."""
+
+    id: EventId
+    occurred_at: Instant
+    redacted: bool
+    level: Literal["red", "yellow", "blue"] | None
+    indicators: list[str] | None
+    reason_code: str | None
+
+
 class ProvenanceNode(BaseModel):
     id: EventId
     type: str
@@ -63,6 +78,8 @@ class ProvenanceNode(BaseModel):
     anchors: list[Receipt]
     event: dict[str, Any] | None
     consent: Annotated[ConsentTerms | None, Field(description="For a readable consent")] = None
+    alerts_at_approval: Annotated[list[AlertAtApproval] | None, Field(description=(
+        "For a loan.approved: the enterprise's risk alerts live at its occurred_at"))] = None
     checks: list[RuleCheck]
     verdict: Judged
 
@@ -70,7 +87,7 @@ class ProvenanceNode(BaseModel):
 class ProvenanceEdge(BaseModel):
     from_: Annotated[EventId, Field(alias="from")]
     to: EventId
-    kind: Annotated[str, Field(examples=["score", "consent", "approval", "application",
+    kind: Annotated[str, Field(examples=["score", "consent", "approval", "application", "model",
                                          "revokes", "erases", "ref", "missing"])]
     verdict: Judged
     checks: list[RuleCheck]
