@@ -25,6 +25,7 @@ from ledger_service.runtime.context import LedgerContext
 from ledger_service.store.generation import GenerationReader, SharedGenerationRead
 
 from .conftest import make_settings
+from .scoring_support import register_reference
 from .worlds import E1
 
 HEADERS = ("content-type", "content-length", "www-authenticate", "retry-after")
@@ -60,6 +61,7 @@ def _same(lean: TestClient, plain: TestClient, send: Callable[[TestClient], Any]
 @pytest.fixture
 def ledger(tmp_path: Path) -> Any:
     ctx = LedgerContext.open(make_settings(tmp_path, max_body_bytes=4096))
+    register_reference(ctx)  # a score cites its model's registration
     yield ctx
     ctx.close()
 
