@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -193,3 +194,32 @@ def test_a_shared_read_serves_only_requests_that_arrived_before_it_started(
     # every request that arrived after the revocation sees it, and they shared one read
     assert later == [before + 1] * 8
     assert slow.reads == 2
+
+
+def test_a_score_citing_a_known_registration_reads_nothing(ledger: LedgerContext) -> None:
+    """The registration a score cites is immutable: once this process has seen it, preparing
+    a score checks no connection out of the pool (the single-event POST's cost), and a score
+    citing an id that is no registration is still looked up and refused."""
+    from sqlalchemy import event as sa_event
+
+    from ledger_service.core.errors import LedgerError
+    from ledger_service.evidence.schemas import EVENT_ADAPTER
+    from ledger_service.pipeline.intake import Submission
+
+    def validated(doc: dict[str, Any]) -> Any:
+        return EVENT_ADAPTER.validate_json(orjson.dumps(doc))
+
+    recorder = ledger.recorder
+    recorder.record("haixi-credit-platform", [validated(score_event(E1, 700))])  # warm
+    generation = GenerationReader(ledger.engine).read()
+    checkouts: list[int] = []
+    sa_event.listen(ledger.engine.pool, "checkout", lambda *a: checkouts.append(1))
+    prepared = recorder.prepare(Submission("haixi-credit-platform",
+                                           [validated(score_event(E1, 710))],
+                                           security_generation=generation))
+    assert len(prepared.rows) == 1 and checkouts == []
+    forged = {**score_event(E1, 710), "refs": ["evt_" + "0" * 32]}
+    with pytest.raises(LedgerError):
+        recorder.prepare(Submission("haixi-credit-platform", [validated(forged)],
+                                    security_generation=generation))
+    assert checkouts, "an unknown ref must be read from the store"

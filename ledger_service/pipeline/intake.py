@@ -109,6 +109,10 @@ class _LazyConnection:
             self._conn = self.engine.connect()
         return self._conn
 
+    def execute(self, *args: Any, **kw: Any) -> Any:
+        """Connection.execute, checking the connection out on the first statement."""
+        return self.get().execute(*args, **kw)
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -130,6 +134,10 @@ class Recorder:
             GenerationReader(engine))
         #: Registrations by event id: immutable once recorded (never erasable), so cached.
         self._registrations: dict[str, Registration] = {}
+        #: RefInfo of model registrations, the ref every score carries: an event's id,
+        #: type, enterprise and loan never change and registrations are never erased, so a
+        #: score citing a known registration needs no read of the store for it.
+        self._registration_refs: dict[str, RefInfo] = {}
 
     # -- model evidence ------------------------------------------------------------------
 
@@ -141,6 +149,8 @@ class Recorder:
         if wanted is not None:
             if not wanted:
                 return {}
+            if all(i in self._registrations for i in wanted):
+                return {i: self._registrations[i] for i in wanted}
             stmt = stmt.where(EVENTS.c.id.in_(wanted))
         found = [r.id for r in conn.execute(stmt)]
         missing = [i for i in found if i not in self._registrations]
@@ -224,18 +234,26 @@ class Recorder:
                                        index=index, alert_id=payload["alert_id"])
         return guard
 
-    def lookup(self, ids: Iterable[str], conn: Connection | None = None) -> dict[str, RefInfo]:
-        """RefInfo for the stored events among ids."""
-        if conn is None:
-            with self.engine.connect() as own:
-                return self.lookup(ids, own)
+    def lookup(self, ids: Iterable[str], conn: Any = None) -> dict[str, RefInfo]:
+        """RefInfo for the stored events among ids (conn: a Connection, a lazy one, or
+        None for a connection of its own); known model registrations are not read."""
         wanted = list(dict.fromkeys(ids))
-        found: dict[str, RefInfo] = {}
-        cols = (EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id, EVENTS.c.loan_id)
-        for i in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[i:i + _LOOKUP_CHUNK]
-            for row in conn.execute(select(*cols).where(EVENTS.c.id.in_(chunk))):
-                found[row.id] = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
+        known = self._registration_refs
+        found: dict[str, RefInfo] = {i: known[i] for i in wanted if i in known}
+        if len(found) < len(wanted):
+            if found:
+                wanted = [i for i in wanted if i not in found]
+            if conn is None:
+                with self.engine.connect() as own:
+                    return {**found, **self.lookup(wanted, own)}
+            cols = (EVENTS.c.id, EVENTS.c.type, EVENTS.c.enterprise_id, EVENTS.c.loan_id)
+            for i in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[i:i + _LOOKUP_CHUNK]
+                for row in conn.execute(select(*cols).where(EVENTS.c.id.in_(chunk))):
+                    info = RefInfo(row.id, row.type, row.enterprise_id, row.loan_id)
+                    found[row.id] = info
+                    if row.type == MODEL_TYPE:
+                        known[row.id] = info
         return found
 
     def _org_key(self, conn: Connection | _LazyConnection, org: str,
@@ -324,7 +342,9 @@ class Recorder:
                 if not any(e.get("id") or e.get("refs") or e["type"] in MODEL_EVIDENCE
                            for e in sub.events):
                     return self._prepare_checked(sub, None)
-                return self._prepare_checked(sub, lazy.get())
+                # Checked out on the first statement: a score citing a registration this
+                # process knows reads nothing.
+                return self._prepare_checked(sub, lazy)  # type: ignore[arg-type]
             finally:
                 lazy.close()
         self.verify_signatures(conn, sub)
@@ -390,8 +410,15 @@ class Recorder:
         guards: tuple[Any, ...] = ()
         if modelled:
             assert conn is not None  # prepare() reads whenever model evidence is submitted
+            # Every registration when one is submitted (a model id and version registered
+            # once) or an alert names indicators (known to some model); for scores and
+            # clearances only the registrations they cite.
+            everything = any(e["type"] in (MODEL_TYPE, ALERT_TYPE) for _, _, e in modelled)
+            cited = None if everything else [r for _, _, e in modelled for r in
+                                             e.get("refs") or () if r in refs
+                                             and refs[r].type == MODEL_TYPE]
             self.check_model_evidence(conn, modelled, ChainMap(local, refs),
-                                      self.registrations(conn))
+                                      self.registrations(conn, cited))
             if any(e["type"] in (MODEL_TYPE, CLEARED_TYPE) for _, _, e in modelled):
                 guards = (self._model_guard(modelled),)
         return Prepared(rows, results, guards)
