@@ -32,6 +32,7 @@ from ledger_proof.scoring import (
     Scorecard,
     SpecError,
     consistency,
+    load_model,
     model_hash,
 )
 from ledger_service.core.errors import (
@@ -86,11 +87,12 @@ class Registration:
 
 
 def card_of(spec: Any) -> Scorecard:
-    """The scorecard of a spec; InvalidModel when it is not a valid one."""
+    """The model a spec describes, built by the kind registry the verifier's rescore uses
+    (so a kind registered there is accepted here too); InvalidModel when it is not valid."""
     if not isinstance(spec, dict):
         raise InvalidModel("the model specification must be a JSON object")
     try:
-        return Scorecard.from_spec(spec)
+        return load_model(spec)
     except SpecError as exc:
         raise InvalidModel(f"not a valid scorecard/v1 specification: {exc}") from None
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -97,13 +98,9 @@ def score_event(uscc: str, score: int, *_shape: Any, hours: float = 0) -> dict[s
                 "inputs_digest": digest}}
 
 
-_CARD: list[Scorecard] = []
-
-
+@cache
 def _reference_card() -> Scorecard:
-    if not _CARD:
-        _CARD.append(Scorecard.from_spec(REFERENCE_SPEC))
-    return _CARD[0]
+    return Scorecard.from_spec(REFERENCE_SPEC)
 
 
 def consent_event(uscc: str, grantee: str = BANK_ORG, hours: float = 1,
