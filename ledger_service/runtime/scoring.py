@@ -211,8 +211,7 @@ class Scoring:
             raise AlreadyErased(f"score {event_id} was erased: there is nothing to recompute",
                                 id=event_id)
         score = orjson.loads(row.body)
-        cited = [r for r in score["refs"]]
-        for ref in cited:
+        for ref in score["refs"]:
             try:
                 reg = self.ctx.reader.event_row(ref)
             except NotFound:

@@ -113,6 +113,15 @@ def _weights(items: list[dict[str, Any]], where: str) -> None:
         raise SpecError(f"the weights of {where} sum to {total}, not {WEIGHT_TOTAL}")
 
 
+def _group(item: Any, keys: set[str], where: str) -> None:
+    """A dimension or factor: its keys, id, names and weight (its members are checked after)."""
+    _object(item, keys, where)
+    _text(item["id"], f"{where}: id", ITEM_ID)
+    _text(item["name_en"], f"{where}: name_en")
+    _text(item["name_zh"], f"{where}: name_zh")
+    _int(item["weight"], f"{where}: weight", 1, WEIGHT_TOTAL)
+
+
 def _indicator(item: Any, where: str) -> None:
     _object(item, _INDICATOR_KEYS, where)
     where = f"indicator {item.get('id')!r}" if isinstance(item.get("id"), str) else where
@@ -163,20 +172,12 @@ def check_scorecard_v1(spec: Any) -> None:
     dimensions = _list(spec["dimensions"], "dimensions")
     for d, dim in enumerate(dimensions):
         where = f"dimensions[{d}]"
-        _object(dim, _DIMENSION_KEYS, where)
-        _text(dim["id"], f"{where}: id", ITEM_ID)
-        _text(dim["name_en"], f"{where}: name_en")
-        _text(dim["name_zh"], f"{where}: name_zh")
-        _int(dim["weight"], f"{where}: weight", 1, WEIGHT_TOTAL)
+        _group(dim, _DIMENSION_KEYS, where)
         unique(dim["id"], "dimension")
         factors = _list(dim["factors"], f"{where}: factors")
         for f, factor in enumerate(factors):
             fwhere = f"{where}.factors[{f}]"
-            _object(factor, _FACTOR_KEYS, fwhere)
-            _text(factor["id"], f"{fwhere}: id", ITEM_ID)
-            _text(factor["name_en"], f"{fwhere}: name_en")
-            _text(factor["name_zh"], f"{fwhere}: name_zh")
-            _int(factor["weight"], f"{fwhere}: weight", 1, WEIGHT_TOTAL)
+            _group(factor, _FACTOR_KEYS, fwhere)
             unique(factor["id"], "factor")
             indicators = _list(factor["indicators"], f"{fwhere}: indicators")
             for i, indicator in enumerate(indicators):
