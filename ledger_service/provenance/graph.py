@@ -477,9 +477,10 @@ class Provenance:
         judgement = Judgement()
         if row.type == MODEL_TYPE:
             # The platform's public registration, cited by a score: not the enterprise's.
-            judgement.add("model_spec_hash", _registered_hash(row) is not None,
+            hashes = _registered_hash(row) is not None
+            judgement.add("model_spec_hash", hashes,
                           "the specification's SHA-256 is the registered model_hash"
-                          if _registered_hash(row) is not None else
+                          if hashes else
                           "the specification does not hash to the registered model_hash "
                           "(or the registration was erased)")
             return judgement
@@ -490,15 +491,14 @@ class Provenance:
             red = [a for a in live if a.level == "red"]
             judgement.add("red_alert_live", not red,
                           "no red risk alert was live at the approval's occurred_at"
-                          if not red else "red risk alert " + ", ".join(
-                              f"{a.id} ({a.reason_code}: {', '.join(a.indicators)})"
-                              for a in red) + " was live at the approval's occurred_at")
+                          if not red else f"red risk alert {_alert_list(red)} was live at "
+                          "the approval's occurred_at")
             for level in ("yellow", "blue"):
                 these = [a for a in live if a.level == level]
                 if these:
-                    judgement.add(f"{level}_alert_live", True, f"{level} risk alert " + ", ".join(
-                        f"{a.id} ({a.reason_code}: {', '.join(a.indicators)})" for a in these)
-                        + " was live at the approval's occurred_at", warning=True)
+                    judgement.add(f"{level}_alert_live", True,
+                                  f"{level} risk alert {_alert_list(these)} was live at the "
+                                  "approval's occurred_at", warning=True)
             cited = [ev.rows[r].type for r in orjson.loads(row.refs) if r in ev.rows]
             judgement.add("approval_cites_score", SCORE in cited,
                           "refs a score.computed" if SCORE in cited
@@ -663,6 +663,11 @@ class Provenance:
                       f"scope {sorted(consent.scope)}")
         judgement.add("bank_is_grantee", consent.grantee_org == row.org,
                       f"granted to {consent.grantee_org}, approval recorded by {row.org}")
+
+
+def _alert_list(alerts: list[Alert]) -> str:
+    """Alerts as a check's detail names them: id (reason: indicators), ..."""
+    return ", ".join(f"{a.id} ({a.reason_code}: {', '.join(a.indicators)})" for a in alerts)
 
 
 def _registered_hash(row: Any) -> str | None:
