@@ -108,7 +108,7 @@ def check_registration(index: int, event: Any, operator_uscc: str) -> Scorecard:
         raise RefRuleViolation("a model.registered cites nothing", index=index,
                                event_type=MODEL_TYPE)
     card = card_of(payload["spec"])
-    if model_hash(payload["spec"]) != payload["model_hash"]:
+    if card.hash != payload["model_hash"]:  # the card's hash is the spec's, computed once
         raise InvalidModel("model_hash is not the SHA-256 of the spec's canonical JSON",
                            index=index, field="model_hash")
     for name in ("model_id", "model_version"):
