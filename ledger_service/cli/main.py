@@ -405,11 +405,13 @@ def erase(event_id: Annotated[str, typer.Argument(help="The event whose payload 
 
 
 def _read_json(path: Path, what: str) -> Any:
-    """A JSON file, or exit 2 saying why not."""
+    """A JSON file (read as the verifier reads its files), or exit 2 saying why not."""
+    from ledger_proof.files import UsageError, read_json
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        err.print(f"[red]error:[/red] cannot read {what} {path}: {exc}")
+        return read_json(path)
+    except UsageError as exc:
+        err.print(f"[red]error:[/red] {what}: {exc}")
         raise typer.Exit(2) from None
 
 
